@@ -5,6 +5,7 @@ Every sub-command is a small function taking the parsed arguments. Bad input of 
 """
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -63,9 +64,104 @@ def cmd_data_sheet(args) -> None:
     print(f"wrote {args.out} ({img.width}x{img.height})")
 
 
+# ---------------------------------------------------------------- train / eval
+def _device(value: str) -> str:
+    from stylist_app.train import pick_device
+
+    try:
+        pick_device(value)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from err
+    return value
+
+
+def _plan(args, verb: str, checkpoint_dir=None):
+    """The wardrobe and the models to run; for `all`, print which run and which are skipped, and why."""
+    from stylist_app.data import load
+    from stylist_app.models.registry import MODELS, ModelNotAvailable, plan
+
+    if args.model != "all":
+        MODELS[args.model].impl()  # fail before loading any data when the model does not exist yet
+    wardrobe = load(args.data)
+    run, skipped = plan(args.model, wardrobe, checkpoint_dir)
+    if args.model == "all":
+        print(f"{verb} all: running {', '.join(s.name for s in run) or 'nothing'}")
+        for name, why in skipped.items():
+            print(f"  skipping {name}: {why}")
+    if not run:
+        raise ModelNotAvailable(f"nothing to {verb}: every model was skipped (reasons above)")
+    return wardrobe, run, skipped
+
+
+def cmd_train(args) -> None:
+    wardrobe, run, _ = _plan(args, "train")
+    for spec in run:
+        t0 = time.time()
+        entry = spec.impl().train(wardrobe, args.out, epochs=args.epochs, device=args.device)
+        print(f"{spec.name}: wrote {Path(args.out) / entry['file']} ({time.time() - t0:.1f}s)")
+
+
+def cmd_eval(args) -> None:
+    t_all = time.time()
+    wardrobe, run, skipped = _plan(args, "evaluate", args.checkpoints)
+    results = {}
+    for spec in run:
+        t0 = time.time()
+        metrics = spec.impl().evaluate(wardrobe, args.checkpoints, split=args.split, device=args.device)
+        results[spec.name] = {**metrics, "data": args.data, "split": args.split,
+                              "checkpoint": str(Path(args.checkpoints) / f"{spec.name}.safetensors"),
+                              "seconds": round(time.time() - t0, 2)}
+        print(f"{spec.name}: " + "  ".join(f"{k}={v:.4f}" if isinstance(v, float) else f"{k}={v}"
+                                           for k, v in metrics.items() if isinstance(v, (int, float))))
+    if args.model == "all":
+        payload = {**results, "skipped": skipped, "data": args.data, "split": args.split,
+                   "checkpoint": str(args.checkpoints), "seconds": round(time.time() - t_all, 2)}
+    else:
+        payload = results[args.model]
+    write_json(args.json, payload)
+    print(f"wrote {args.json}")
+
+
+def _add_model_commands(sub) -> None:
+    from stylist_app.models.registry import CHOICES, MODELS
+
+    models = "; ".join(f"{s.name}: {s.what}" for s in MODELS.values())
+    t = sub.add_parser("train", help="train a model (or all paper models) and save its checkpoint",
+                       description=f"Models -- {models}; all: akd, bilstm, dvbpr, gan, fnd.")
+    t.add_argument("model", choices=CHOICES)
+    t.add_argument("--data", default="builtin")
+    t.add_argument("--out", required=True, help="checkpoint folder (DIR/<model>.safetensors + manifest.json)")
+    t.add_argument("--epochs", type=_positive, default=None, help="default: the model's own")
+    t.add_argument("--device", type=_device, default="auto", help="auto | cpu | cuda (auto: cuda when available)")
+    t.set_defaults(func=cmd_train)
+    e = sub.add_parser("eval", help="evaluate trained models and write a metrics JSON file",
+                       description=f"Models -- {models}; all: akd, bilstm, dvbpr, gan, fnd.")
+    e.add_argument("model", choices=CHOICES)
+    e.add_argument("--data", default="builtin")
+    e.add_argument("--checkpoints", required=True)
+    e.add_argument("--json", required=True)
+    e.add_argument("--split", choices=("test", "valid", "all"), default="test")
+    e.add_argument("--device", type=_device, default="auto", help="auto | cpu | cuda (auto: cuda when available)")
+    e.set_defaults(func=cmd_eval)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line on stderr (and exit 2), like every other error."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+# ---------------------------------------------------------------- app
+def cmd_app(args) -> None:
+    from stylist_app.ui import launch
+
+    launch(data=args.data, checkpoints=args.checkpoints, host=args.host, port=args.port)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="stylist", description="An interactive AI stylist.")
-    sub = p.add_subparsers(dest="command", required=True)
+    p = _Parser(prog="stylist", description="An interactive AI stylist.")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     data = sub.add_parser("data", help="build, inspect and look at wardrobes").add_subparsers(dest="data_command", required=True)
     b = data.add_parser("build", help="generate the studio wardrobe into a folder")
@@ -86,6 +182,15 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--thumb", type=_positive, default=112)
     c.add_argument("--seed", type=_non_negative, default=0)
     c.set_defaults(func=cmd_data_sheet)
+
+    _add_model_commands(sub)
+
+    a = sub.add_parser("app", help="start the Gradio app")
+    a.add_argument("--data", default="builtin")
+    a.add_argument("--checkpoints", default="checkpoints")
+    a.add_argument("--host", default="127.0.0.1")
+    a.add_argument("--port", type=_positive, default=7860)
+    a.set_defaults(func=cmd_app)
     return p
 
 
@@ -94,7 +199,9 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     try:
         args.func(args)
-    except (DataError, FileNotFoundError, PermissionError, IsADirectoryError, NotADirectoryError) as err:
+    except (DataError, ValueError, OSError) as err:
+        if os.environ.get("STYLIST_DEBUG"):
+            raise
         print(f"stylist: error: {err}", file=sys.stderr)
         return 2
     return 0

@@ -24,8 +24,10 @@ def auc(pos_scores, neg_scores) -> float:
 
 def pairwise_auc(pos_scores, neg_scores) -> float:
     """Share of aligned (positive, negative) pairs where the positive scores higher (ties 1/2): triplet AUC."""
-    pos = np.asarray(pos_scores, dtype=np.float64)
-    neg = np.asarray(neg_scores, dtype=np.float64)
+    pos = np.asarray(pos_scores, dtype=np.float64).ravel()
+    neg = np.asarray(neg_scores, dtype=np.float64).ravel()
+    if not len(pos) or len(pos) != len(neg):
+        raise ValueError(f"pairwise_auc needs aligned, non-empty scores (got {len(pos)} and {len(neg)})")
     return float(np.mean((pos > neg) + 0.5 * (pos == neg)))
 
 
@@ -54,13 +56,50 @@ def fitb_accuracy(scores) -> float:
 
 
 def ndcg_at_k(scores, relevance, k: int = 10) -> float:
-    """Mean NDCG@k over rows: `scores` and binary/graded `relevance` are n_rows x n_candidates."""
+    """Mean NDCG@k over rows: `scores` and binary/graded `relevance` are n_rows x n_candidates.
+
+    DCG@k = sum over ranks r <= k of rel_r / log2(r + 1), divided by the ideal ordering's DCG@k.
+    Tied scores share their ranks' discounts evenly (the expected DCG under random tie-breaking,
+    McSherry & Najork 2008), so a constant scorer gets no credit from the order of the columns.
+    Rows without any relevant candidate are left out of the mean (0.0 when no row has one).
+    """
     s = np.asarray(scores, dtype=np.float64)
     rel = np.asarray(relevance, dtype=np.float64)
-    order = np.argsort(-s, axis=1, kind="stable")[:, :k]
-    gains = np.take_along_axis(rel, order, 1)
-    discounts = 1.0 / np.log2(np.arange(2, gains.shape[1] + 2))
-    dcg = (gains * discounts).sum(1)
-    ideal = (-np.sort(-rel, axis=1)[:, :k] * discounts[: min(k, rel.shape[1])]).sum(1)
-    ok = ideal > 0
-    return float(np.mean(dcg[ok] / ideal[ok])) if ok.any() else 0.0
+    n = s.shape[1]
+    discounts = np.zeros(n)
+    discounts[: min(k, n)] = 1.0 / np.log2(np.arange(2, min(k, n) + 2))
+    out = []
+    for srow, rrow in zip(s, rel):
+        ideal = (np.sort(rrow)[::-1] * discounts).sum()
+        if ideal <= 0:
+            continue
+        order = np.argsort(-srow, kind="stable")
+        ranked, gains = srow[order], rrow[order]
+        starts = np.flatnonzero(np.r_[True, ranked[1:] != ranked[:-1]])  # first rank of each tie group
+        sizes = np.diff(np.r_[starts, n])
+        dcg = (np.add.reduceat(gains, starts) * np.add.reduceat(discounts, starts) / sizes).sum()
+        out.append(dcg / ideal)
+    return float(np.mean(out)) if out else 0.0
+
+
+def outfit_scorer_metrics(score, wardrobe, split: str = "test", seed: int = 0) -> dict:
+    """FITB accuracy and compatibility AUC, easy and hard variants, of any outfit scorer.
+
+    `score(item_ids) -> float` scores a whole outfit (higher = more compatible). FITB picks
+    the candidate that maximises the completed outfit's score; compatibility compares true
+    outfits with same-slot negatives (tasks.py).
+    """
+    from stylist_app.data.tasks import compatibility_pairs, fitb_questions
+
+    out = {}
+    for suffix, hard in (("", False), ("_hard", True)):
+        questions = fitb_questions(wardrobe, split, seed=seed, hard=hard)
+        pairs = compatibility_pairs(wardrobe, split, seed=seed, hard=hard)
+        if questions:
+            rows = [[score(q.items[: q.position] + (c,) + q.items[q.position + 1:]) for c in q.candidates] for q in questions]
+            out["fitb_accuracy" + suffix] = fitb_accuracy(rows)
+        if pairs:
+            out["compat_auc" + suffix] = auc([score(p.positive) for p in pairs], [score(p.negative) for p in pairs])
+        if not suffix:
+            out["n_fitb"], out["n_compat"] = len(questions), len(pairs)
+    return out

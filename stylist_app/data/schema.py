@@ -110,6 +110,7 @@ class Wardrobe:
     splits: dict[str, list[str]] = field(default_factory=dict)
     rules: list[Rule] = field(default_factory=list)
     given_tasks: dict[str, dict] = field(default_factory=dict)
+    source_dir: str | None = None  # the folder the source was read from, when there is one
 
     def __post_init__(self):
         self.validate()

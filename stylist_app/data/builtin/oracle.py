@@ -1,0 +1,80 @@
+"""The oracle: the hidden compatibility score without noise, for the upper bound of every metric.
+
+It reads the hidden half of a built studio wardrobe (`hidden/world.json`), never shipped to
+models: nothing under `stylist_app/models` may import this module (a test checks it).
+
+An outfit's oracle score marginalises the unknown style (styles.py):
+    oracle(o) = log sum_s exp(score_s(o) / TEMPERATURE)
+and a shopper's oracle preference for an item is their hidden utility (world.user_item_utility).
+"""
+import json
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+
+from stylist_app.data.builtin import styles as S
+from stylist_app.data.builtin.vocab import COLOURS, FINE_TYPES, FITS, PATTERNS
+from stylist_app.data.builtin.world import user_item_utility
+
+
+class Oracle:
+    def __init__(self, directory: str | Path):
+        hidden = json.loads((Path(directory) / "hidden" / "world.json").read_text())
+        self.item_ids = [it["id"] for it in hidden["items"]]
+        self.index = {iid: k for k, iid in enumerate(self.item_ids)}
+        self.attrs = {it["id"]: it["attrs"] for it in hidden["items"]}
+        self.item_style = {it["id"]: it["style"] for it in hidden["items"]}
+        self.outfit_style = hidden["outfit_styles"]
+        self.users = {u["id"]: u for u in hidden["users"]}
+        self.tables = S.style_tables()
+        a = [it["attrs"] for it in hidden["items"]]
+        type_names = [t.name for t in FINE_TYPES]
+        colour_names = [c.name for c in COLOURS]
+        self.codes = S.ItemCodes.from_codes(
+            [type_names.index(x["category"]) for x in a], [colour_names.index(x["colour"]) for x in a],
+            [PATTERNS.index(x["pattern"]) for x in a], [S.MATERIAL_NAMES.index(x["material"]) for x in a],
+            [FITS.index(x["fit"]) for x in a])
+
+    @classmethod
+    def for_wardrobe(cls, wardrobe) -> "Oracle | None":
+        """The oracle of a builtin wardrobe, or None for any other source."""
+        directory = wardrobe.source_dir
+        if not wardrobe.spec.startswith("builtin") or directory is None or not (Path(directory) / "hidden" / "world.json").exists():
+            return None
+        return cls(directory)
+
+    def _idx(self, item_ids) -> np.ndarray:
+        return np.array([self.index[i] for i in item_ids])
+
+    def outfit_score(self, item_ids) -> float:
+        """log sum_s exp(score_s / T): the noise-free plausibility of an outfit."""
+        z = S.outfit_scores_by_style(self.tables, self.codes, self._idx(item_ids)) / S.TEMPERATURE
+        return float(z.max() + np.log(np.exp(z - z.max()).sum()))
+
+    def outfit_scores(self, outfits) -> np.ndarray:
+        return np.array([self.outfit_score(o) for o in outfits])
+
+    def outfit_score_in_style(self, item_ids, style: str) -> float:
+        """The hidden score of an outfit under one named style (for explaining what the rules miss)."""
+        return float(S.outfit_scores_by_style(self.tables, self.codes, self._idx(item_ids))[S.STYLES.index(style)])
+
+    def pair_term(self, a: str, b: str, style: str) -> float:
+        """pair(a, b, s): the pairwise part of the hidden score, e.g. to check whether a rule's verdict holds."""
+        return float(S.pair_score(self.tables, self.codes, self.index[a], self.index[b], S.STYLES.index(style)))
+
+    @cached_property
+    def _utility(self) -> dict[str, np.ndarray]:
+        return {}
+
+    def user_item_scores(self, user_id: str, item_ids=None) -> np.ndarray:
+        """A shopper's hidden utility for items (all items, in catalog order, when item_ids is None)."""
+        if user_id not in self._utility:
+            u = self.users[user_id]
+            self._utility[user_id] = user_item_utility(self.tables, self.codes, np.array(u["styles"]), np.array(u["leaning"]))
+        util = self._utility[user_id]
+        return util if item_ids is None else util[self._idx(item_ids)]
+
+    def true_attributes(self, item_id: str) -> dict:
+        """Every attribute of an item, stated in its listing or not (for measuring text queries)."""
+        return dict(self.attrs[item_id])

@@ -1,0 +1,42 @@
+"""Shared fixtures: a small studio wardrobe built once per test session (seconds, not minutes)."""
+import os
+import socket
+import tempfile
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+# Tests never touch the user's cache.
+os.environ.setdefault("STYLIST_CACHE", tempfile.mkdtemp(prefix="stylist-test-cache-"))
+
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+SMALL = dict(n_items=240, n_outfits=400, n_users=30, seed=7)
+
+
+@pytest.fixture(scope="session")
+def small_dir(tmp_path_factory) -> Path:
+    from stylist_app.data.builtin import WorldConfig, build_to_dir
+
+    return build_to_dir(WorldConfig(**SMALL), tmp_path_factory.mktemp("small") / "wardrobe")
+
+
+@pytest.fixture(scope="session")
+def small_wardrobe(small_dir):
+    from stylist_app.data import load
+
+    return load(f"builtin:{small_dir}")
+
+
+@pytest.fixture
+def no_network(monkeypatch):
+    """Fail any attempt to open a network connection."""
+
+    def refuse(*args, **kwargs):
+        raise OSError("network access is blocked in this test")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
