@@ -1,0 +1,1 @@
+"""Models: one module per method (plain nn.Modules and their losses), the encoders they share, and their registry."""
