@@ -12,9 +12,10 @@ How a drawing is built (`render_item`):
    growing downwards).  Each fine type has one small function in `_DRAWERS` that
    describes its silhouette as polygons (bodies, sleeves, collars, soles, straps...),
    the details as lines (seams, dashed stitching, folds, zips) and dots (buttons,
-   rivets, eyelets).  Shared helpers (`_torso`, `_sleeve`, `_pants`, `_skirt`,
-   `_shoe_sole`, ...) keep the types table-driven.  `fit` widens or narrows the body
-   and legs, `length` moves hems.
+   rivets, eyelets).  Shared helpers (`_torso` + `_sleeve` for every top, jacket and
+   bodice, `_pants` for every trouser, `_skirt_shape`, `_collar`, `_lapels`, `_cuff`,
+   `_shoe_sole`, ...) keep the per-type functions short.  `fit` widens or narrows the
+   body and legs, `length` moves hems.
 2. The operations are fitted into the canvas (2x the requested size, ~8% white margin).
 3. The fill is a palette image: a cached pattern tile (colour index + shading, per
    pattern and `seed % 8`) plus a cached material texture (twill, ribbing, sheen,
@@ -184,6 +185,7 @@ def _roles(c1, c2, metal_gold, denim):
         "rubberol": (30, 28, 27),
         "lens": _mix(_mix(c2, (40, 40, 44), 0.55), black, 0.35),
         "lensol": _mix(c1, black, 0.6),
+        "main": c1,
         "white": white,
         "grey": (120, 120, 120),
     }
@@ -322,15 +324,15 @@ def _motif(d, cx, cy, r, kind):
         d.rectangle((cx - 0.5 * r, cy + 0.85 * r, cx + 0.5 * r, cy + 0.95 * r), fill=3)
 
 
-@functools.lru_cache(maxsize=256)
+@functools.lru_cache(maxsize=160)
 def _pattern(name, variant, n, vertical):
-    """(colour index uint8, shade int16) tiles of the canvas size for one pattern."""
+    """(colour index uint8, shade int16 or None) tiles of the canvas size for one pattern."""
     rng = _rng("pattern", name, variant, n)
     r = random.Random(zlib.crc32(f"{name}/{variant}".encode()))
     u = n / 448.0
     x, y = _grid(n)
     cid = np.zeros((n, n), np.uint8)
-    shade = np.zeros((n, n), np.int16)
+    shade = np.zeros((n, n), np.int16) if name in ("denim wash", "knit") else None
     if name == "stripes":
         period = r.choice((18, 24, 30, 40, 52)) * u
         duty = r.choice((0.5, 0.33, 0.25))
@@ -410,7 +412,7 @@ def _pattern(name, variant, n, vertical):
         cid[:] = np.asarray(im)
     elif name == "denim wash":
         blot = _smooth(rng, n, 5)
-        shade[:] = np.round(np.clip(blot, -0.6, None) * 7 + 2.0 * _smooth(rng, n, 6, int(80 / u))
+        shade[:] = np.round(np.clip(blot, -0.4, None) * 7 + 2.0 * _smooth(rng, n, 6, int(80 / u))
                             + 3.0 * np.clip(_smooth(rng, n, 14), 0.6, None) - 1).astype(np.int16)
     elif name == "knit":
         col = 44 * u
@@ -429,8 +431,12 @@ def _pattern(name, variant, n, vertical):
 def _fill(pattern, variant, material, c1, c2, n, vertical, box):
     """RGB fill of the canvas region `box` = (x0, y0, x1, y1)."""
     x0, y0, x1, y1 = box
-    cid, pshade = _pattern(pattern, variant, n, vertical)
-    s = pshade[y0:y1, x0:x1] + _material(material, n)[y0:y1, x0:x1] + 32
+    if pattern in ("solid", "knit"):
+        variant = 0  # nothing to vary
+    cid, pshade = _pattern(pattern, variant, n, vertical and pattern == "stripes")
+    s = _material(material, n)[y0:y1, x0:x1] + 32
+    if pshade is not None:
+        s += pshade[y0:y1, x0:x1]
     np.clip(s, 0, SHADES - 1, out=s)
     idx = s.astype(np.uint8)
     idx += cid[y0:y1, x0:x1] * np.uint8(SHADES)
@@ -443,8 +449,8 @@ def _fill(pattern, variant, material, c1, c2, n, vertical, box):
 class _Pen:
     """Collects drawing operations in local units; see module docstring."""
 
-    def __init__(self, fw, length, rng, material, slot):
-        self.fw, self.length, self.rng, self.material, self.slot = fw, length, rng, material, slot
+    def __init__(self, fw, length, rng, material):
+        self.fw, self.length, self.rng, self.material = fw, length, rng, material
         self.ops = []
 
     def part(self, pts, fill="main", shade=0.0, outline="ol", mirror=False, sheen=(), art=None):
@@ -567,16 +573,20 @@ def _hem_stitch(p, g, k=0.025):
     p.stitch([(-g.H[0], g.hem - k), (g.H[0], g.hem - k)])
 
 
-def _point_collar(p, nw, size=1.0, stand=True):
-    if stand:
-        top = _bez((-nw - 0.006, 0.004), (-nw * 0.6, -0.045), (nw * 0.6, -0.045), (nw + 0.006, 0.004), n=8)
-        bot = _bez((nw, 0.0), (nw * 0.5, 0.028), (-nw * 0.5, 0.028), (-nw, 0.0), n=8)
-        p.part(top + bot, shade=0.08)
-    leaf = [(nw + 0.008, -0.014)] + _bez((nw + 0.02, 0.02), (nw + 0.02 * size, 0.08 * size),
-                                         (0.085 * size + 0.02, 0.14 * size), n=4)
-    leaf += [(0.006, 0.07 + 0.01 * size)] + _bez((0.03, 0.04), (nw - 0.02, -0.005), (nw - 0.005, -0.02), n=4)
+def _collar(p, nw, size=1.0, polo=False):
+    """Shirt collar: a stand behind the neck and two leaves meeting at the centre front."""
+    p.part(_bez((-nw - 0.006, 0.004), (-nw * 0.6, -0.045), (nw * 0.6, -0.045), (nw + 0.006, 0.004), n=8)
+           + _bez((nw, 0.0), (nw * 0.5, 0.028), (-nw * 0.5, 0.028), (-nw, 0.0), n=8), shade=0.08)
+    if polo:  # flat knitted collar, rounder and shorter points
+        outer = _bez((nw + 0.025, 0.015), (nw + 0.045, 0.1), (0.09, 0.125), n=5)
+        front = [(0.03, 0.07), (0.004, 0.058)]
+    else:
+        outer = _bez((nw + 0.02, 0.02), (nw + 0.02 * size, 0.08 * size), (0.085 * size + 0.02, 0.14 * size), n=4)
+        front = [(0.006, 0.07 + 0.01 * size)]
+    leaf = [(nw + 0.008, -0.014)] + outer + front
+    leaf += _bez((0.03, 0.04), (nw - 0.02, -0.005), (nw - 0.005, -0.02), n=4)
     p.part(leaf, mirror=True)
-    p.stitch(_offset(leaf[1:5], -0.012), mirror=True)
+    p.line(_offset(leaf[1:len(outer) + 1], -0.013), "fold" if polo else "stitch", mirror=True)
 
 
 def _placket(p, top, bottom, w=0.026, n=6, r=0.011, stitch=True):
@@ -587,9 +597,9 @@ def _placket(p, top, bottom, w=0.026, n=6, r=0.011, stitch=True):
         p.buttons([(0, top + (bottom - top) * (i + 0.4) / n) for i in range(n)], r)
 
 
-def _patch_pocket(p, x, y, w, h, flap=False, button=True, point=True):
-    body = [(x - w / 2, y), (x + w / 2, y), (x + w / 2, y + h)]
-    body += [(x, y + h + 0.02), (x - w / 2, y + h)] if point else [(x - w / 2, y + h)]
+def _patch_pocket(p, x, y, w, h, flap=False):
+    """Pointed patch pocket, optionally under a buttoned flap."""
+    body = [(x - w / 2, y), (x + w / 2, y), (x + w / 2, y + h), (x, y + h + 0.02), (x - w / 2, y + h)]
     p.part(body, outline="seam")
     p.stitch(_offset(body[1:] + [body[0]], 0.008))
     if flap:
@@ -597,8 +607,7 @@ def _patch_pocket(p, x, y, w, h, flap=False, button=True, point=True):
              (x, y + h * 0.42), (x - w / 2 - 0.006, y + h * 0.3)]
         p.part(f, shade=0.04)
         p.stitch(_offset(f[1:] + [f[0]], -0.008)[:-1])
-        if button:
-            p.dot(x, y + h * 0.3, 0.01)
+        p.dot(x, y + h * 0.3, 0.01)
 
 
 def _t_shirt(p):
@@ -612,8 +621,8 @@ def _shirt(p):
     g = _torso(p, hw=0.23, hem=0.95, nd=0.08, tail=0.055, sleeve=(69, 0.6, 0.1))
     _cuff(p, g.sl, 0.075, button=True)
     _placket(p, g.nd - 0.005, g.hem - 0.005, n=7)
-    _patch_pocket(p, 0.12, 0.22, 0.095, 0.1, point=True)
-    _point_collar(p, g.nw)
+    _patch_pocket(p, 0.12, 0.22, 0.095, 0.1)
+    _collar(p, g.nw)
 
 
 def _blouse(p):
@@ -678,13 +687,7 @@ def _polo(p):
     g = _torso(p, hw=0.235, hem=0.9, nd=0.06, sleeve=(32, 0.19, 0.145))
     _cuff(p, g.sl, 0.035, ribs=0.014)
     _placket(p, g.nd - 0.005, 0.25, w=0.028, n=3)
-    # flat ribbed collar with rounded points
-    leaf = [(g.nw + 0.008, -0.014)] + _bez((g.nw + 0.025, 0.015), (g.nw + 0.045, 0.1), (0.09, 0.125), n=5)
-    leaf += [(0.03, 0.07), (0.004, 0.058)] + _bez((0.03, 0.035), (g.nw - 0.02, -0.005), (g.nw - 0.005, -0.018), n=4)
-    p.part(_bez((-g.nw - 0.006, 0.004), (0, -0.05), (g.nw + 0.006, 0.004), n=8)
-           + _bez((g.nw, 0.0), (0, 0.03), (-g.nw, 0.0), n=8), shade=0.08)
-    p.part(leaf, mirror=True)
-    p.line(_offset(leaf[1:6], -0.013), "fold", mirror=True)
+    _collar(p, g.nw, polo=True)
     p.line([(g.H[0] - 0.001, g.hem - 0.06), (g.H[0] - 0.001, g.hem)], "seam", mirror=True)
     _hem_stitch(p, g)
 
@@ -698,26 +701,25 @@ def _crop_top(p):
 
 
 # ----------------------------------------------------------------------------- outerwear
-def _lapels(p, nw, brk, width=0.1, notch=True, peak=0.0):
+def _lapels(p, nw, brk, width=0.1, peak=0.0):
     """Notched lapels rolling from the neck to the break point (0, brk), over a back collar."""
     p.part(_bez((-nw - 0.01, 0.005), (0, -0.06), (nw + 0.01, 0.005), n=8)
            + _bez((nw, 0.0), (0, 0.025), (-nw, 0.0), n=8), shade=0.08)
     tip = (nw + width, 0.2)
-    lap = [(nw - 0.012, -0.005), (nw + 0.045, 0.15)]
-    if notch:
-        lap += [(nw + 0.03, 0.175), (tip[0], tip[1] - peak)]
+    lap = [(nw - 0.012, -0.005), (nw + 0.045, 0.15), (nw + 0.03, 0.175), (tip[0], tip[1] - peak)]
     lap += _bez(tip, (tip[0] - 0.01, brk * 0.75), (0.004, brk), n=6)
     lap += _bez((0.004, brk), (0.02, brk * 0.6), (nw - 0.025, 0.04), n=5)
     p.part(lap, mirror=True)
     p.stitch(_offset(lap[len(lap) - 12:len(lap) - 6], 0.012), mirror=True)
-    return lap
 
 
 def _flap_pocket(p, x, y, w, h=0.045, welt=False):
-    q = [(x - w / 2, y), (x + w / 2, y - (0.006 if welt else 0)), (x + w / 2, y + h), (x - w / 2, y + h + (0.006 if welt else 0))]
+    """A pocket flap (stitched) or a slightly slanted chest welt."""
+    tilt = 0.006 if welt else 0.0
+    q = [(x - w / 2, y), (x + w / 2, y - tilt), (x + w / 2, y + h), (x - w / 2, y + h + tilt)]
     p.part(q, shade=0.05, outline="seam")
     if not welt:
-        p.stitch(_offset([q[3], q[0], q[1], q[2]][:-1], -0.008))
+        p.stitch(_offset([q[3], q[0], q[1]], -0.008))
 
 
 def _blazer(p):
@@ -750,7 +752,7 @@ def _coat(p):
     p.buttons([(sx * 0.055, y) for y in rows for sx in (-1, 1)], 0.017)
     for sx in (-1, 1):
         _flap_pocket(p, sx * 0.16, brk + 0.38, 0.14, 0.05)
-    _hem_stitch(p, SimpleNamespace(H=(g.H[0], 0), hem=g.hem), 0.03)
+    _hem_stitch(p, g, 0.03)
 
 
 def _denim_jacket(p):
@@ -772,16 +774,15 @@ def _denim_jacket(p):
         _patch_pocket(p, sx * 0.12, 0.22, 0.1, 0.09, flap=True)
         p.line([(sx * 0.08, 0.34), (sx * 0.085, g.hem - band)], "seam")
         p.stitch([(sx * 0.092, 0.34), (sx * 0.097, g.hem - band)])
-    _point_collar(p, g.nw, 1.25)
+    _collar(p, g.nw, 1.25)
 
 
 def _leather_jacket(p):
     g = _torso(p, hw=0.235, hem=0.76, nw=0.08, nd=0.34, neck="v", drop=0.05, sleeve=(70, 0.58, 0.095),
                art=False)
     _sleeve_hem(p, g.sl, 0.03)
-    for t in (0.3,):
-        a = _lerp(g.sl.S2, g.sl.A2, t)
-        p.line([a, _add(a, g.sl.d, -0.14)], "zip", mirror=True)
+    a = _lerp(g.sl.S2, g.sl.A2, 0.3)  # zipped cuffs
+    p.line([a, _add(a, g.sl.d, -0.14)], "zip", mirror=True)
     # belt with buckle
     band = 0.06
     _hem_band(p, g, band, ribs=0.0)
@@ -790,7 +791,7 @@ def _leather_jacket(p):
     p.part(_rrect(-g.H[0] + 0.055, g.hem - band + 0.008, -g.H[0] + 0.085, g.hem - 0.008, 0.004), "inside",
            outline="metalol")
     # asymmetric zip from the right hem up to the left shoulder, lapels with snaps
-    lap = _lapels(p, g.nw, 0.34, width=0.13)
+    _lapels(p, g.nw, 0.34, width=0.13)
     p.line([(0.11, g.hem - band), (0.11, 0.36), (-0.02, 0.2)], "zip")
     p.line([(0.004, 0.34), (0.004, g.hem - band)], "seam")
     for sx in (-1, 1):
@@ -799,7 +800,6 @@ def _leather_jacket(p):
     p.line([(-0.19, 0.26), (-0.11, 0.3)], "zip")
     p.part(_strip([(g.S[0] - 0.01, g.S[1] - 0.002), (g.nw + 0.02, 0.002)], 0.035), shade=0.05, mirror=True)
     p.dot(g.nw + 0.03, 0.004, 0.008, "metal", "metalol", mirror=True)
-    return lap
 
 
 def _puffer(p):
@@ -828,7 +828,7 @@ def _pants(p, *, L=1.0, waist=0.205, hip=0.235, rise=0.31, cx=0.125, leg=0.07, k
            loops=True, fly=True, waist_button=True, art=True):
     """Trouser-like outline; leg = half width of one leg at the hem (scaled by fit)."""
     fw = p.fw
-    leg *= fw
+    leg *= fw ** 1.6
     hip *= 0.92 + 0.08 * fw
     ky = rise + (L - rise) * 0.5
     if knee:  # shaped leg (leggings, joggers): the knee sets the width half way down
@@ -841,7 +841,7 @@ def _pants(p, *, L=1.0, waist=0.205, hip=0.235, rise=0.31, cx=0.125, leg=0.07, k
     inner = _bez((cx - leg, L), ki, (0.014, rise + 0.03), n=8)
     half = [(0, 0), (waist, 0)] + _bez((waist, 0), (hip, rise * 0.2), (hip, rise * 0.7), n=5)[1:]
     half += outer[1:] + inner + [(0, rise)]
-    p.part(_sym(half), art=(cx + 0.01, rise + 0.12, 0.06) if art else None)
+    p.part(_sym(half), art=(cx + 0.01, band + (L - band) * 0.4, 0.06) if art else None)
     p.band([(-waist, 0), (waist, 0)], [(-waist - 0.004, band), (waist + 0.004, band)])
     g = SimpleNamespace(L=L, waist=waist, hip=hip, rise=rise, cx=cx, leg=leg, band=band)
     if loops:
@@ -849,7 +849,8 @@ def _pants(p, *, L=1.0, waist=0.205, hip=0.235, rise=0.31, cx=0.125, leg=0.07, k
             p.part(_rrect(x - 0.009, -0.008, x + 0.009, band + 0.012, 0.004), outline="seam", mirror=True)
     if fly:
         p.line([(0, band), (0, rise)], "seam")
-        p.stitch([(0.042, band + 0.005)] + _bez((0.042, rise - 0.08), (0.042, rise - 0.035), (0.002, rise - 0.03), n=5))
+        p.stitch([(0.042, band + 0.005)] + _bez((0.042, rise - 0.08), (0.042, rise - 0.035), (0.002, rise - 0.03),
+                                                n=5))
     if waist_button:
         p.dot(0, band / 2, 0.014, "metal" if p.material == "denim" else "button",
               "metalol" if p.material == "denim" else "seam")
@@ -950,7 +951,6 @@ def _skirt_shape(p, top, w0, hem, w1, art=None, hem_curve=0.025):
                                         (w1, hem), n=8)[1:]
     half += _bez((w1, hem), (w1 * 0.5, hem + hem_curve), (0, hem + hem_curve), n=6)[1:]
     p.part(_sym(half), art=art)
-    return half
 
 
 def _skirt(p):
@@ -967,7 +967,7 @@ def _skirt(p):
     elif kind == 1:  # button front
         p.line([(0.0, band), (0.0, hem + 0.025)], "seam")
         p.buttons([(0.02, band + (hem - band) * (i + 0.3) / 6) for i in range(6)], 0.012)
-        p.line([(0.032, band), (0.032, hem + 0.024)], "stitch")
+        p.stitch([(0.032, band), (0.032, hem + 0.024)])
     else:  # wrap with a tie
         p.line(_bez((0.2, band), (0.05, hem * 0.5), (-w1 * 0.45, hem + 0.02)), "seam")
         p.part(_strip([(0.2, band * 0.5), (0.26, band + 0.09), (0.24, band + 0.2)], 0.03), shade=0.06)
@@ -1019,15 +1019,13 @@ def _evening_gown(p):
 
 
 # ----------------------------------------------------------------------------- shoes (side, toe left)
-def _shoe_sole(p, top, bottom, heel_h=0.0, heel_x=(0.22, 0.47), fill="rubber", ol="rubberol", toe=-0.5):
-    """A sole strip from toe to heel with an optional block heel under it."""
-    if heel_h:
-        x0, x1 = heel_x
-        p.part([(x0, bottom - 0.01), (x1, bottom - 0.01), (x1 - 0.005, bottom + heel_h), (x0 + 0.01, bottom + heel_h)],
-               fill, outline=ol)
-    sole = _bez((toe, top - 0.02), (toe - 0.02, bottom), (toe + 0.1, bottom), n=5)
+def _shoe_sole(p, top, bottom, heel_h):
+    """A dark sole strip from toe to heel with a block heel under it."""
+    p.part([(0.22, bottom - 0.01), (0.47, bottom - 0.01), (0.465, bottom + heel_h), (0.23, bottom + heel_h)],
+           "rubber", outline="rubberol")
+    sole = _bez((-0.5, top - 0.02), (-0.52, bottom), (-0.4, bottom), n=5)
     sole += [(0.44, bottom)] + _bez((0.44, bottom), (0.5, bottom), (0.5, top), n=4)[1:]
-    p.part(sole, fill, outline=ol)
+    p.part(sole, "rubber", outline="rubberol")
 
 
 def _sneakers(p):
@@ -1073,7 +1071,7 @@ def _boots(p):
 
 
 def _heels(p):
-    heel = [(0.28, 0.22), (0.46, 0.2), (0.44, 0.6), (0.415, 0.6)] + _bez((0.415, 0.6), (0.4, 0.36), (0.28, 0.22), n=6)[1:]
+    heel = [(0.28, 0.22), (0.46, 0.2), (0.44, 0.6)] + _bez((0.415, 0.6), (0.4, 0.36), (0.28, 0.22), n=6)[:-1]
     p.part(heel, "rubber", outline="rubberol")
     p.part([(0.412, 0.59), (0.443, 0.59), (0.442, 0.625), (0.414, 0.625)], "rubber", outline="rubberol")
     throat, back = (-0.1, 0.42), (0.44, 0.03)
@@ -1091,11 +1089,11 @@ def _heels(p):
 
 def _loafers(p):
     _shoe_sole(p, 0.37, 0.4, heel_h=0.05)
+    topline = _bez((-0.05, 0.07), (0.2, 0.14), (0.45, 0.08), n=6)
     body = [(0.48, 0.38), (-0.47, 0.38)] + _bez((-0.52, 0.34), (-0.48, 0.2), (-0.3, 0.13), n=6)
     body += _bez((-0.3, 0.13), (-0.15, 0.06), (-0.05, 0.07), n=4)[1:]
-    body += _bez((-0.05, 0.07), (0.2, 0.14), (0.45, 0.08), n=6)[1:] + _bez((0.45, 0.08), (0.5, 0.2), (0.48, 0.38), n=4)[1:]
-    lining = _bez((-0.05, 0.07), (0.2, 0.08), (0.45, 0.08), n=6) + list(reversed(body[12:19]))
-    p.part(lining, "inside")
+    body += topline[1:] + _bez((0.45, 0.08), (0.5, 0.2), (0.48, 0.38), n=4)[1:]
+    p.part(_bez((-0.05, 0.07), (0.2, 0.08), (0.45, 0.08), n=6) + list(reversed(topline)), "inside")  # lining
     p.part(body, art=(0.15, 0.27, 0.05))
     moc = _bez((-0.42, 0.3), (-0.42, 0.12), (-0.05, 0.1), n=8)
     p.line(moc, "seam")
@@ -1122,7 +1120,7 @@ def _foot(cx, flip=1, grow=0.0):
 def _sandals(p):
     for flip in (1, -1):
         cx = 0.2 * flip
-        p.part(_foot(cx, -flip, 0.014), "rubber", outline="rubberol")
+        p.part(_foot(cx, -flip, 0.014), "inside", outline="ol")
         p.part(_foot(cx, -flip), "light", outline="seam")
         for y, w, tilt in ((0.27, 0.09, 0.03), (0.47, 0.08, -0.04)):
             a, b = (cx - 0.16, y + tilt * flip), (cx + 0.16, y - tilt * flip)
@@ -1139,16 +1137,16 @@ def _sandals(p):
 def _tote(p):
     handle = _bez((-0.2, 0.34), (-0.24, -0.3), (0.24, -0.3), (0.2, 0.34), n=14)
     p.part(_strip([(x, y - 0.03) for x, y in handle], 0.06), shade=0.12)
-    p.part(_bez((-0.43, 0.3), (0, 0.37), (0.43, 0.3), n=8) + _bez((0.43, 0.3), (0, 0.24), (-0.43, 0.3), n=8), "inside")
-    p.part([(-0.43, 0.3)] + _bez((-0.43, 0.3), (0, 0.37), (0.43, 0.3), n=8)[1:] + [(0.385, 0.99), (-0.385, 0.99)],
-           art=(0, 0.62, 0.13))
+    rim = _bez((-0.43, 0.3), (0, 0.37), (0.43, 0.3), n=8)
+    p.part(rim + _bez((0.43, 0.3), (0, 0.24), (-0.43, 0.3), n=8), "inside")
+    p.part(rim + [(0.385, 0.99), (-0.385, 0.99)], art=(0, 0.62, 0.13))
     p.stitch(_bez((-0.425, 0.345), (0, 0.405), (0.425, 0.345), n=8))
     for sx in (-1, 1):
         x = sx * 0.2
         p.part(_strip([(x, 0.3), (x, 0.65)], 0.06))
-        p.line([(x - 0.02, 0.5), (x + 0.02, 0.58)], "stitch")
-        p.line([(x + 0.02, 0.5), (x - 0.02, 0.58)], "stitch")
-        p.line([(x - 0.02, 0.5), (x + 0.02, 0.5), (x + 0.02, 0.58), (x - 0.02, 0.58)], "stitch", closed=True)
+        p.stitch([(x - 0.02, 0.5), (x + 0.02, 0.58)])  # box-and-cross stitch
+        p.stitch([(x + 0.02, 0.5), (x - 0.02, 0.58)])
+        p.stitch([(x - 0.02, 0.5), (x + 0.02, 0.5), (x + 0.02, 0.58), (x - 0.02, 0.58)], closed=True)
     p.part(_strip(handle, 0.06))
     p.stitch(_offset(handle, 0.018))
     p.stitch(_offset(handle, -0.018))
@@ -1243,14 +1241,15 @@ def _beanie(p):
 def _scarf(p):
     p.part(_ellipse(0, 0.14, 0.3, 0.16, 0, 30))
     p.part(_ellipse(0, 0.12, 0.19, 0.08, 0, 24), "white", outline="ol")
-    for pts, sh in ((((-0.12, 0.22), (-0.17, 0.6), (-0.15, 1.02)), 0.06), ((( 0.08, 0.22), (0.13, 0.5), (0.1, 0.88)), 0.0)):
-        c = _bez(*pts, n=8)
-        p.part(_strip(c, 0.2), shade=sh, art=(c[-3][0], c[-3][1], 0.05))
-        end = _offset(c[-1:] * 2, 0)
-        for k in range(9):
-            x = end[0][0] - 0.09 + 0.18 * k / 8
-            p.line([(x, c[-1][1]), (x + 0.004, c[-1][1] + 0.06)], "fringe", lw=0.012)
-        p.stitch([(c[-1][0] - 0.09, c[-1][1] - 0.03), (c[-1][0] + 0.09, c[-1][1] - 0.03)])
+    tails = (((-0.12, 0.22), (-0.17, 0.6), (-0.15, 1.02)), ((0.08, 0.22), (0.13, 0.5), (0.1, 0.88)))
+    for ctrl, shade in zip(tails, (0.06, 0.0)):  # the back tail a little darker
+        c = _bez(*ctrl, n=8)
+        (ex, ey) = c[-1]
+        p.part(_strip(c, 0.2), shade=shade, art=(c[-3][0], c[-3][1], 0.05))
+        for k in range(9):  # fringe
+            x = ex - 0.09 + 0.18 * k / 8
+            p.line([(x, ey), (x + 0.004, ey + 0.06)], "fringe", lw=0.012)
+        p.stitch([(ex - 0.09, ey - 0.03), (ex + 0.09, ey - 0.03)])
     p.part(_rrect(-0.11, 0.2, 0.11, 0.32, 0.05), shade=0.08)
 
 
@@ -1288,7 +1287,8 @@ def _sunglasses(p):
     p.part(_strip(_bez((-0.1, -0.05), (0, -0.11), (0.1, -0.05), n=6), 0.05))
     p.part(outer, mirror=True)
     glare = [(cx - 0.12, 0.05), (cx + 0.02, -0.1)]
-    p.part(inner, "lens", outline="lensol", mirror=True, sheen=[(glare, 0.035, -0.4), (_offset(glare, 0.05), 0.012, -0.3)])
+    p.part(inner, "lens", outline="lensol", mirror=True,
+           sheen=[(glare, 0.035, -0.4), (_offset(glare, 0.05), 0.012, -0.3)])
     for sx in (-1, 1):
         p.dot(sx * (cx + 0.2), -0.07, 0.012, "metal", "metalol")
 
@@ -1320,6 +1320,10 @@ _STYLES = {
     "fringe": ("ol", 1.0, None),
     "buckle": ("metal", 1.0, None),
 }
+
+
+# outline roles drawn at full outline weight (the others, e.g. "seam", mark parts sewn onto a garment)
+_SILHOUETTE_OUTLINES = ("ol", "c2ol", "metalol", "rubberol", "soleol", "lensol")
 
 
 # ----------------------------------------------------------------------------- rendering
@@ -1376,7 +1380,7 @@ def _bbox(pts, n, pad=2):
             min(int(max(xs)) + pad + 1, n), min(int(max(ys)) + pad + 1, n))
 
 
-def _print(fill_roles, box, art, variant, c1, c2):
+def _print(box, art, variant, c1, c2):
     """A graphic motif (index image -> RGB) and its footprint, positioned in `box`."""
     x0, y0, x1, y1 = box
     idx = Image.new("L", (x1 - x0, y1 - y0), 0)
@@ -1407,20 +1411,23 @@ def _render(ops, n, u, roles, fill, fill_box, graphic, c1, c2, variant):
             else:
                 draw.polygon(pts, fill=roles[kind])
             if art and graphic:
-                motif, foot = _print(roles, box, art, variant, c1, c2)
+                motif, foot = _print(box, art, variant, c1, c2)
                 canvas.paste(motif, box[:2], ImageChops.multiply(foot, mask))
             if shade:
                 level = int(255 * abs(shade))
                 canvas.paste((0, 0, 0) if shade > 0 else WHITE, box[:2],
                              mask.point([k * level // 255 for k in range(256)]))
-            for q, lw, alpha in sheen:
-                sm = Image.new("L", (w, h), 0)
-                ImageDraw.Draw(sm).line([(x - box[0], y - box[1]) for x, y in q], fill=int(255 * abs(alpha)),
-                                        width=max(1, int(lw)), joint="curve")
-                canvas.paste((0, 0, 0) if alpha > 0 else WHITE, box[:2], ImageChops.multiply(sm, mask))
-            draw.line(pts + [pts[0], pts[1]], fill=roles[outline] if outline in roles else roles["ol"],
-                      width=wo if outline in ("ol", "c2ol", "metalol", "rubberol", "soleol", "lensol") else
-                      max(1, round(1.2 * u)), joint="curve")
+            for sign in (1, -1):  # soft shading (darker) and highlights (lighter), clipped to the part
+                lines = [(q, lw, alpha) for q, lw, alpha in sheen if alpha * sign > 0]
+                if lines:
+                    sm = Image.new("L", (w, h), 0)
+                    sd = ImageDraw.Draw(sm)
+                    for q, lw, alpha in lines:
+                        sd.line([(x - box[0], y - box[1]) for x, y in q], fill=int(255 * abs(alpha)),
+                                width=max(1, int(lw)), joint="curve")
+                    canvas.paste((0, 0, 0) if sign > 0 else WHITE, box[:2], ImageChops.multiply(sm, mask))
+            draw.line(pts + [pts[0], pts[1]], fill=roles[outline], joint="curve",
+                      width=wo if outline in _SILHOUETTE_OUTLINES else max(1, round(1.2 * u)))
         elif op[0] == "line":
             _, pts, style, closed, lw = op
             role, width, dash = _STYLES[style]
@@ -1440,8 +1447,6 @@ def _render(ops, n, u, roles, fill, fill_box, graphic, c1, c2, variant):
             _, pts, r, kind, outline = op
             (x, y), r = pts[0], max(r, 1.5 * u)
             box = (x - r, y - r, x + r, y + r)
-            if kind == "main":
-                kind = "light"
             draw.ellipse(box, fill=roles[kind], outline=roles[outline], width=max(1, round(0.8 * u)))
     return canvas
 
@@ -1460,17 +1465,16 @@ def render_item(attrs: dict, size: int = 224) -> Image.Image:
     rng = random.Random(seed)
     fw = FIT_WIDTH.get(attrs.get("fit", "regular"), 1.0) if ft.slot in GARMENT_SLOTS else 1.0
 
-    pen = _Pen(fw, length, rng, material, ft.slot)
+    pen = _Pen(fw, length, rng, material)
     _DRAWERS[ft.name](pen)
     n = int(size) * SUPER
-    u = n / 448.0 * 2
+    u = n / 224.0  # canvas pixels per output pixel of a 224 px image
     ops = _layout(pen.ops, n)
 
     variant = seed % 8
     graphic = pattern == "graphic" and any(op[0] == "part" and op[6] for op in ops)
     tile_pattern = "solid" if graphic else pattern
     main = [p for op in ops if op[0] == "part" and op[2] == "main" for p in op[1]]
-    main += [p for op in ops if op[0] == "dot" and op[3] == "main" for p in op[1]]
     fill_box = _bbox(main, n) if main else (0, 0, 1, 1)
     vertical = ft.slot == "bottom" or ft.name in ("shirt", "blazer", "coat", "scarf")
     fill = _fill(tile_pattern, variant, material, c1, c2, n, vertical, fill_box)
@@ -1480,9 +1484,9 @@ def render_item(attrs: dict, size: int = 224) -> Image.Image:
     # LANCZOS-downsample only the drawn region (plus the filter's support); the rest is white
     everything = [p for op in ops for p in op[1]]
     x0, y0, x1, y1 = _bbox(everything, n, pad=int(8 * u) + 12)
-    x0, y0 = x0 & ~1, y0 & ~1
-    x1, y1 = min(n, x1 + (x1 - x0) % 2), min(n, y1 + (y1 - y0) % 2)
+    x0, y0 = x0 - x0 % SUPER, y0 - y0 % SUPER
+    x1, y1 = min(n, x1 + -(x1 - x0) % SUPER), min(n, y1 + -(y1 - y0) % SUPER)
+    region = canvas.crop((x0, y0, x1, y1)).resize(((x1 - x0) // SUPER, (y1 - y0) // SUPER), Image.LANCZOS)
     out = Image.new("RGB", (size, size), WHITE)
-    out.paste(canvas.crop((x0, y0, x1, y1)).resize(((x1 - x0) // 2, (y1 - y0) // 2), Image.LANCZOS),
-              (x0 // 2, y0 // 2))
+    out.paste(region, (x0 // SUPER, y0 // SUPER))
     return out
