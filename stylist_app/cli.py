@@ -123,11 +123,11 @@ def cmd_eval(args) -> None:
 
 
 def _add_model_commands(sub) -> None:
-    from stylist_app.models.registry import CHOICES, MODELS
+    from stylist_app.models.registry import CHOICES, MODELS, PAPER_MODELS
 
-    models = "; ".join(f"{s.name}: {s.what}" for s in MODELS.values())
+    models = "; ".join(f"{s.name}: {s.what}" for s in MODELS.values()) + f"; all: {', '.join(PAPER_MODELS)}."
     t = sub.add_parser("train", help="train a model (or all paper models) and save its checkpoint",
-                       description=f"Models -- {models}; all: akd, bilstm, dvbpr, gan, fnd.")
+                       description=f"Models -- {models}")
     t.add_argument("model", choices=CHOICES)
     t.add_argument("--data", default="builtin")
     t.add_argument("--out", required=True, help="checkpoint folder (DIR/<model>.safetensors + manifest.json)")
@@ -135,7 +135,7 @@ def _add_model_commands(sub) -> None:
     t.add_argument("--device", type=_device, default="auto", help="auto | cpu | cuda (auto: cuda when available)")
     t.set_defaults(func=cmd_train)
     e = sub.add_parser("eval", help="evaluate trained models and write a metrics JSON file",
-                       description=f"Models -- {models}; all: akd, bilstm, dvbpr, gan, fnd.")
+                       description=f"Models -- {models}")
     e.add_argument("model", choices=CHOICES)
     e.add_argument("--data", default="builtin")
     e.add_argument("--checkpoints", required=True)

@@ -1,0 +1,140 @@
+"""Catalog features from a fixed (pre-trained) encoder, computed once per (encoder, content) and kept on disk.
+
+`image_features(wardrobe, "effnet-lite0")` returns the item ids and an (N, dim) array; the first
+call encodes the catalog (with a progress bar), later calls read
+`$STYLIST_CACHE/features/<key>.safetensors` (default `~/.cache/stylist/features/`). The key
+hashes the encoder name, the dtype and, per item, its id and its picture: path, size and
+modification time for files, the decoded pixels for pictures rendered in memory (so those are
+rendered to be checked). For text the key hashes the texts. A changed catalog gets a new key and
+is encoded again. Files are safetensors (the features, the ids in the metadata): nothing is unpickled.
+
+Encoders trained from scratch with their model (`small-cnn`, `bow`) have no fixed features to cache.
+"""
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import torch
+from safetensors import safe_open
+from safetensors.numpy import save_file
+from tqdm.auto import tqdm
+
+from stylist_app.data.schema import Wardrobe
+from stylist_app.models.encoders import make_image_encoder, make_text_encoder
+from stylist_app.train import autocast
+
+NOT_CACHEABLE = ("small-cnn", "bow")
+
+
+def cache_root(cache_dir: str | Path | None = None) -> Path:
+    """Where feature files live: `cache_dir`, else $STYLIST_CACHE/features, else ~/.cache/stylist/features."""
+    if cache_dir is not None:
+        return Path(cache_dir)
+    base = os.environ.get("STYLIST_CACHE")
+    return (Path(base) if base else Path.home() / ".cache" / "stylist") / "features"
+
+
+def encode_images(encoder, images, batch_size: int = 64, device="cpu", total: int | None = None) -> np.ndarray:
+    """(N, encoder.dim) float32 features of an iterable of PIL images, in batches, without gradients."""
+    device = torch.device(device)
+    encoder.to(device).eval()
+    out, it = [], iter(images)
+    with torch.inference_mode(), autocast(device), tqdm(total=total, desc=f"{encoder.name} images",
+                                                         unit="img", leave=False) as bar:
+        while batch := list(itertools.islice(it, batch_size)):
+            out.append(encoder(encoder.preprocess(batch).to(device)).float().cpu().numpy())
+            bar.update(len(batch))
+    return np.concatenate(out) if out else np.zeros((0, encoder.dim), np.float32)
+
+
+def encode_texts(encoder, texts: list[str], batch_size: int = 256, device="cpu") -> np.ndarray:
+    """(N, encoder.dim) float32 features of a list of strings, in batches, without gradients."""
+    device = torch.device(device)
+    encoder.to(device).eval()
+    out = []
+    with torch.inference_mode(), autocast(device):
+        for i in tqdm(range(0, len(texts), batch_size), desc=f"{encoder.name} texts", unit="batch", leave=False):
+            out.append(encoder(texts[i:i + batch_size]).float().cpu().numpy())
+    return np.concatenate(out) if out else np.zeros((0, encoder.dim), np.float32)
+
+
+def _image_identity(item) -> bytes:
+    """What decides an item's picture: its file (path, size, mtime), or the pixels of an in-memory rendering."""
+    if isinstance(item.image, (str, os.PathLike)):
+        try:
+            st = os.stat(item.image)
+        except OSError:
+            return f"missing:{item.image}".encode()  # encoding will raise a DataError naming the item
+        return f"{os.path.abspath(item.image)}|{st.st_size}|{st.st_mtime_ns}".encode()
+    return item.load_image().tobytes()
+
+
+def _key(parts) -> str:
+    """A hash of a stream of parts (consumed one at a time, so rendered pictures never pile up in memory)."""
+    h = hashlib.sha256()
+    for p in parts:
+        h.update(p if isinstance(p, bytes) else str(p).encode())
+        h.update(b"\0")
+    return h.hexdigest()[:32]
+
+
+def _read(path: Path) -> tuple[list[str], np.ndarray]:
+    with safe_open(str(path), "np") as f:
+        return json.loads(f.metadata()["ids"]), f.get_tensor("features")
+
+
+def _write(path: Path, ids: list[str], feats: np.ndarray, encoder_name: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".tmp{os.getpid()}")
+    save_file({"features": np.ascontiguousarray(feats)}, str(tmp),
+              metadata={"ids": json.dumps(ids), "encoder": encoder_name})
+    os.replace(tmp, path)
+
+
+def _check_cacheable(encoder_name: str) -> None:
+    if encoder_name in NOT_CACHEABLE:
+        raise ValueError(f"encoder {encoder_name!r} is trained from scratch with its model; "
+                         "cached features need a pre-trained encoder")
+
+
+def image_features(wardrobe: Wardrobe, encoder_name: str, batch_size: int = 16, device="cpu",
+                   cache_dir: str | Path | None = None, dtype: str = "float32",
+                   encoder=None) -> tuple[list[str], np.ndarray]:
+    """(item ids in catalog order, (N, dim) image features) for every item, from the cache when it is current.
+
+    `encoder`: an already-built encoder called `encoder_name`, used on a cache miss instead of making one.
+    """
+    _check_cacheable(encoder_name)
+    ids = list(wardrobe.items)
+    key = _key(itertools.chain(["image", encoder_name, dtype],
+                               (p for i in ids for p in (i, _image_identity(wardrobe.items[i])))))
+    path = cache_root(cache_dir) / f"{key}.safetensors"
+    if path.is_file():
+        return _read(path)
+    encoder = encoder if encoder is not None else make_image_encoder(encoder_name)
+    feats = encode_images(encoder, (wardrobe.items[i].load_image() for i in ids), batch_size, device,
+                          total=len(ids)).astype(dtype)
+    _write(path, ids, feats, encoder_name)
+    return ids, feats
+
+
+def text_features(wardrobe: Wardrobe, encoder_name: str, batch_size: int = 256, device="cpu",
+                  cache_dir: str | Path | None = None, dtype: str = "float32",
+                  encoder=None) -> tuple[list[str], np.ndarray]:
+    """(item ids in catalog order, (N, dim) features of each item's `Item.text`), cached like image_features."""
+    _check_cacheable(encoder_name)
+    ids = list(wardrobe.items)
+    texts = [wardrobe.items[i].text for i in ids]
+    key = _key(itertools.chain(["text", encoder_name, dtype], (p for i, t in zip(ids, texts) for p in (i, t))))
+    path = cache_root(cache_dir) / f"{key}.safetensors"
+    if path.is_file():
+        return _read(path)
+    encoder = encoder if encoder is not None else make_text_encoder(encoder_name)
+    feats = encode_texts(encoder, texts, batch_size, device).astype(dtype)
+    _write(path, ids, feats, encoder_name)
+    return ids, feats

@@ -1,0 +1,105 @@
+"""The feature cache encodes a catalog once, and again only when the catalog changes."""
+import os
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+from torch import nn
+
+from stylist_app import features
+from stylist_app.data.schema import Item, Wardrobe
+from stylist_app.models.encoders import make_image_encoder
+
+
+def _wardrobe(colours, tmp_path=None):
+    """Items with pictures rendered in memory, or written to tmp_path when given."""
+    items = {}
+    for n, colour in enumerate(colours):
+        img = Image.new("RGB", (24, 24), colour)
+        if tmp_path is not None:
+            path = tmp_path / f"{n}.png"
+            img.save(path)
+            image = str(path)
+        else:
+            image = lambda img=img: img  # noqa: E731
+        items[f"i{n}"] = Item(f"i{n}", "top", "t-shirt", f"shirt number {n}", image=image)
+    return Wardrobe("test", items)
+
+
+@pytest.fixture
+def counting(monkeypatch):
+    """Count how many encoders the cache builds (one per cache miss)."""
+    calls = []
+
+    def make(name, **kw):
+        calls.append(name)
+        return make_image_encoder(name, **kw)
+
+    monkeypatch.setattr(features, "make_image_encoder", make)
+    return calls
+
+
+def test_second_call_reads_the_cache(tmp_path, counting):
+    w = _wardrobe([(255, 0, 0), (0, 255, 0), (0, 0, 255)])
+    ids, f1 = features.image_features(w, "thumbnail", cache_dir=tmp_path)
+    assert ids == ["i0", "i1", "i2"] and f1.shape == (3, 192) and f1.dtype == np.float32
+    ids2, f2 = features.image_features(w, "thumbnail", cache_dir=tmp_path)
+    assert counting == ["thumbnail"] and ids2 == ids and np.array_equal(f1, f2)
+    assert [p.suffix for p in tmp_path.iterdir()] == [".safetensors"]
+    _, f16 = features.image_features(w, "thumbnail", cache_dir=tmp_path, dtype="float16")
+    assert f16.dtype == np.float16 and len(counting) == 2  # another dtype is another entry
+
+
+def test_changed_pictures_are_encoded_again(tmp_path, counting):
+    w = _wardrobe([(255, 0, 0), (0, 255, 0)])
+    _, before = features.image_features(w, "thumbnail", cache_dir=tmp_path)
+    w.items["i1"].image = lambda: Image.new("RGB", (24, 24), (0, 0, 255))
+    _, after = features.image_features(w, "thumbnail", cache_dir=tmp_path)
+    assert len(counting) == 2
+    assert np.array_equal(before[0], after[0]) and not np.array_equal(before[1], after[1])
+
+
+def test_files_are_keyed_by_path_size_and_mtime(tmp_path, counting):
+    pics = tmp_path / "pics"
+    pics.mkdir()
+    w = _wardrobe([(255, 0, 0), (0, 255, 0)], pics)
+    features.image_features(w, "thumbnail", cache_dir=tmp_path / "cache")
+    features.image_features(w, "thumbnail", cache_dir=tmp_path / "cache")
+    assert len(counting) == 1
+    Image.new("RGB", (24, 24), (9, 9, 9)).save(pics / "1.png")
+    os.utime(pics / "1.png", ns=(1, 1))
+    _, f = features.image_features(w, "thumbnail", cache_dir=tmp_path / "cache")
+    assert len(counting) == 2 and f[1].max() < -0.9  # the new, nearly black picture
+
+
+def test_cache_location_follows_stylist_cache(tmp_path, monkeypatch, counting):
+    monkeypatch.setenv("STYLIST_CACHE", str(tmp_path))
+    features.image_features(_wardrobe([(1, 2, 3)]), "thumbnail")
+    assert len(list((tmp_path / "features").glob("*.safetensors"))) == 1
+
+
+def test_text_features_cache(tmp_path, monkeypatch):
+    calls = []
+
+    class Letters(nn.Module):
+        name, dim = "letters", 2
+
+        def forward(self, texts):
+            calls.append(len(texts))
+            return torch.tensor([[len(t), t.count("e")] for t in texts], dtype=torch.float32)
+
+    monkeypatch.setattr(features, "make_text_encoder", lambda name: Letters())
+    w = _wardrobe([(0, 0, 0), (1, 1, 1)])
+    ids, f = features.text_features(w, "letters", cache_dir=tmp_path)
+    assert f.tolist() == [[len(w.items[i].text), w.items[i].text.count("e")] for i in ids]
+    features.text_features(w, "letters", cache_dir=tmp_path)
+    assert len(calls) == 1
+    w.items["i0"].title = "a new title"
+    features.text_features(w, "letters", cache_dir=tmp_path)
+    assert len(calls) == 2
+
+
+def test_encoders_learned_from_scratch_are_not_cached(tmp_path):
+    with pytest.raises(ValueError, match="from scratch"):
+        features.image_features(_wardrobe([(0, 0, 0)]), "small-cnn", cache_dir=tmp_path)

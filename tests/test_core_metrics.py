@@ -1,0 +1,65 @@
+"""The shared metric functions against values worked out by hand."""
+import math
+
+import pytest
+
+from stylist_app.evaluate import auc, fitb_accuracy, hit_at_k, mrr, ndcg_at_k, pairwise_auc, rank_of_first
+
+
+def test_auc_counts_ties_as_half():
+    # 3 beats all three negatives (3); 2 beats 1 and ties 2, 2 (1 + 0.5 + 0.5); 1 ties 1 (0.5) -> 5.5 / 9
+    assert auc([3, 2, 1], [1, 2, 2]) == pytest.approx(5.5 / 9)
+    assert auc([1, 1], [1, 1, 1]) == pytest.approx(0.5)
+    assert auc([2, 3], [0, 1]) == 1.0
+    assert auc([0], [1]) == 0.0
+
+
+def test_auc_needs_both_classes():
+    with pytest.raises(ValueError):
+        auc([], [1.0])
+
+
+def test_pairwise_auc_aligned_pairs():
+    assert pairwise_auc([3, 1, 2, 5], [1, 2, 2, 4]) == pytest.approx((1 + 0 + 0.5 + 1) / 4)
+    with pytest.raises(ValueError):
+        pairwise_auc([1, 2], [1])
+
+
+def test_mrr_and_hit_at_k():
+    scores = [[0.9, 0.1, 0.2],  # true first: rank 1
+              [0.2, 0.5, 0.1],  # rank 2
+              [0.1, 0.5, 0.9],  # rank 3
+              [0.5, 0.5, 0.1]]  # tied with one: rank 1.5
+    assert list(rank_of_first(scores)) == [1, 2, 3, 1.5]
+    assert mrr(scores) == pytest.approx((1 + 1 / 2 + 1 / 3 + 1 / 1.5) / 4)
+    assert hit_at_k(scores, 1) == pytest.approx(1 / 4)
+    assert hit_at_k(scores, 2) == pytest.approx(3 / 4)
+    assert hit_at_k(scores, 3) == 1.0
+
+
+def test_fitb_accuracy_shares_ties():
+    scores = [[0.9, 0.1, 0.2, 0.3],  # right
+              [0.1, 0.9, 0.2, 0.3],  # wrong
+              [0.5, 0.5, 0.1, 0.1],  # two-way tie: 1/2
+              [0.2, 0.2, 0.2, 0.2]]  # four-way tie: 1/4
+    assert fitb_accuracy(scores) == pytest.approx((1 + 0 + 0.5 + 0.25) / 4)
+
+
+def test_ndcg_at_k_by_hand():
+    d = [1 / math.log2(r + 1) for r in range(1, 6)]
+    # one relevant item ranked 2nd of 4 -> 1/log2(3)
+    assert ndcg_at_k([[0.1, 0.9, 0.5, 0.2]], [[0, 0, 1, 0]], k=3) == pytest.approx(d[1])
+    # graded: ranking gives gains (1, 0, 2); ideal (2, 1, 0)
+    got = ndcg_at_k([[0.9, 0.5, 0.1]], [[1, 0, 2]], k=3)
+    assert got == pytest.approx((1 * d[0] + 2 * d[2]) / (2 * d[0] + 1 * d[1]))
+    # relevant item beyond k -> 0; row without relevant items is left out of the mean
+    assert ndcg_at_k([[0.9, 0.8, 0.1], [1, 2, 3]], [[0, 0, 1], [0, 0, 0]], k=2) == 0.0
+    # average over rows
+    assert ndcg_at_k([[1, 0], [0, 1]], [[1, 0], [1, 0]], k=2) == pytest.approx((1 + d[1]) / 2)
+
+
+def test_ndcg_ties_share_discounts():
+    # a constant scorer: the relevant item's expected discount is the mean over ranks 1..3
+    assert ndcg_at_k([[0.5, 0.5, 0.5]], [[1, 0, 0]], k=3) == pytest.approx(sum(d for d in (1, 1 / math.log2(3), 0.5)) / 3)
+    # a tie straddling the cut-off at k=1: half the rank-1 discount
+    assert ndcg_at_k([[0.5, 0.5, 0.1]], [[0, 1, 0]], k=1) == pytest.approx(0.5)
