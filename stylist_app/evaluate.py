@@ -103,3 +103,14 @@ def outfit_scorer_metrics(score, wardrobe, split: str = "test", seed: int = 0) -
         if not suffix:
             out["n_fitb"], out["n_compat"] = len(questions), len(pairs)
     return out
+
+
+def oracle_for(wardrobe):
+    """The builtin wardrobe's oracle (the hidden score without noise), or None for other sources.
+
+    Evaluation code reaches the oracle only through here, so that nothing under
+    `stylist_app/models` imports the generator's hidden truth.
+    """
+    from stylist_app.data.builtin.oracle import Oracle
+
+    return Oracle.for_wardrobe(wardrobe)
