@@ -3,10 +3,9 @@
 `ItemIndex.build(ids, vectors, groups)` makes, per group, an exact `IndexFlatIP` below
 `flat_limit` vectors (50k) and an HNSW graph above (M=32, efConstruction=80). HNSW's efSearch is
 tuned at build time: the smallest of 16, 32, ..., 1024 whose recall@10 against exact search
-reaches `target_recall` (0.95) on 200 probe queries drawn from a Gaussian with the group's
-per-dimension mean and spread (harder than real queries, which sit near the data, so the
-choice errs on the side of recall). Scores are raw inner products: normalise the vectors
-first for cosine similarity.
+reaches `target_recall` (0.95) on 200 probes that stand for new items of the catalog's kind
+(catalog items moved by their nearest-neighbour distance). Scores are raw inner products:
+normalise the vectors first for cosine similarity.
 
 `search(queries, k, slot=None)` returns (ids, scores), each (n_queries, k'), k' = min(k, items
 searched), best first; `slot=None` searches every group and merges. `save(DIR)` / `load(DIR)`
@@ -31,9 +30,18 @@ def _f32(x) -> np.ndarray:
 
 def tune_ef_search(index: faiss.IndexHNSW, vectors: np.ndarray, target_recall: float = 0.95,
                    n_probe: int = 200, k: int = 10, seed: int = 0) -> int:
-    """The smallest efSearch in EF_CHOICES whose recall@k against exact search reaches `target_recall` (it is also set on `index`)."""
+    """The smallest efSearch in EF_CHOICES whose recall@k against exact search reaches `target_recall` (it is also set on `index`).
+
+    Probes stand for new items of the catalog's kind: catalog items moved, in a random
+    direction, by their distance to their nearest other item. (Catalog items themselves are
+    too easy, being graph nodes; points far from the data are too easy as well.)
+    """
     rng = np.random.default_rng(seed)
-    probes = _f32(rng.normal(vectors.mean(0), vectors.std(0) + 1e-6, size=(n_probe, vectors.shape[1])))
+    rows = _f32(vectors[rng.choice(len(vectors), size=min(n_probe, len(vectors)), replace=False)])
+    dist, _ = faiss.knn(rows, vectors, 2)  # squared L2; column 0 is the item itself
+    step = rng.normal(size=rows.shape)
+    step *= np.sqrt(np.maximum(dist[:, 1:2], 1e-12)) / np.linalg.norm(step, axis=1, keepdims=True)
+    probes = _f32(rows + step)
     k = min(k, len(vectors))
     _, exact = faiss.knn(probes, vectors, k, metric=faiss.METRIC_INNER_PRODUCT)
     for ef in EF_CHOICES:
