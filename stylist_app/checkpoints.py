@@ -24,6 +24,7 @@ from safetensors.torch import load_model, save_model
 from torch import nn
 
 from stylist_app.data.schema import DataError
+from stylist_app.train import is_main_process
 
 MANIFEST = "manifest.json"
 
@@ -74,16 +75,20 @@ def git_revision() -> str | None:
 
 def save(directory: str | Path, name: str, model: nn.Module, *, data: str, fingerprint: str,
          encoders: dict[str, str] | None = None, metrics: dict | None = None) -> dict:
-    """Write `DIR/<name>.safetensors` and the model's manifest entry (replacing an older one); return the entry."""
+    """Write `DIR/<name>.safetensors` and the model's manifest entry (replacing an older one); return the entry.
+
+    In a distributed run only rank 0 writes (all ranks hold the same weights)."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     file = f"{name}.safetensors"
     tmp = directory / f".{file}.tmp{os.getpid()}"
-    save_model(model, str(tmp), metadata={"model": name})
-    os.replace(tmp, directory / file)
     record = {"model": name, "file": file, "config": config_dict(model), "encoders": encoders or {},
               "data": data, "fingerprint": fingerprint, "metrics": metrics or {}, "git": git_revision(),
               "created": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+    if not is_main_process():
+        return record
+    save_model(model, str(tmp), metadata={"model": name})
+    os.replace(tmp, directory / file)
     manifest = read_manifest(directory)
     manifest[name] = record
     tmp = directory / f".{MANIFEST}.tmp{os.getpid()}"

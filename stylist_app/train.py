@@ -12,15 +12,22 @@ A model is a plain nn.Module that provides
 slices of a Tensor (moved to the device), or lists of elements of any other sequence (the
 model moves what it needs, e.g. to `next(self.parameters()).device`). On CUDA the forward
 passes run under bf16 autocast; on the CPU in float32.
+
+Under `torchrun` (WORLD_SIZE > 1) the same call trains data-parallel: every rank starts from
+rank 0's weights, takes its share of each epoch's shuffled order, and averages gradients with
+an all-reduce before every optimizer step (gloo on CPU, nccl on CUDA), so all ranks hold the
+same weights throughout; only rank 0 shows progress and writes checkpoints.
 """
 from __future__ import annotations
 
+import os
 import random
 import time
 from dataclasses import dataclass
 
 import numpy as np
 import torch
+import torch.distributed as dist
 from torch import nn
 from tqdm.auto import tqdm
 
@@ -49,10 +56,28 @@ class TrainResult:
     best: dict  # the best epoch's record
 
 
+def distributed() -> tuple[int, int]:
+    """(rank, world size): (0, 1) normally; under torchrun, initialises the process group once."""
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world == 1:
+        return 0, 1
+    if not dist.is_initialized():
+        dist.init_process_group("nccl" if torch.cuda.is_available() else "gloo")
+    return dist.get_rank(), dist.get_world_size()
+
+
+def is_main_process() -> bool:
+    """False on every rank but 0 of a distributed run (those ranks neither print nor write files)."""
+    return not dist.is_initialized() or dist.get_rank() == 0
+
+
 def pick_device(device: str = "auto") -> torch.device:
-    """"auto" -> cuda when available, else cpu; "cuda" without a GPU is an error, not a silent fallback."""
+    """"auto" -> cuda when available, else cpu; "cuda" without a GPU is an error, not a silent fallback.
+    Under torchrun each rank takes the GPU of its LOCAL_RANK."""
     if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+    if device == "cuda" and "LOCAL_RANK" in os.environ:
+        device = f"cuda:{os.environ['LOCAL_RANK']}"
     if device not in ("cpu", "cuda") and not device.startswith("cuda:"):
         raise ValueError(f"unknown device {device!r} (expected auto, cpu or cuda)")
     if device.startswith("cuda") and not torch.cuda.is_available():
@@ -99,9 +124,13 @@ def fit(model: nn.Module, train_data, cfg: TrainConfig, valid_data=None) -> Trai
     """
     if len(train_data) == 0 or cfg.epochs < 1:
         raise ValueError(f"nothing to train: {len(train_data)} examples, {cfg.epochs} epochs")
+    rank, world = distributed()
     device = pick_device(cfg.device)
     seed_everything(cfg.seed)
     model.to(device)
+    if world > 1:
+        for tensor in model.state_dict().values():
+            dist.broadcast(tensor, 0)
     if hasattr(model, "optimizer_groups"):
         groups = model.optimizer_groups()
     else:
@@ -119,7 +148,10 @@ def fit(model: nn.Module, train_data, cfg: TrainConfig, valid_data=None) -> Trai
         model.train()
         sums, seen = dict.fromkeys(opts, 0.0), 0
         order = torch.randperm(len(train_data), generator=gen)
-        bar = tqdm(range(0, len(order), cfg.batch_size), desc=f"epoch {epoch}/{cfg.epochs}", leave=False)
+        if world > 1:  # equal shares, so every rank takes the same number of steps
+            order = order[: len(order) // world * world][rank::world]
+        bar = tqdm(range(0, len(order), cfg.batch_size), desc=f"epoch {epoch}/{cfg.epochs}", leave=False,
+                   disable=rank != 0)
         for start in bar:
             batch = _batch(train_data, order[start:start + cfg.batch_size], device)
             for name, opt in opts.items():
@@ -127,6 +159,11 @@ def fit(model: nn.Module, train_data, cfg: TrainConfig, valid_data=None) -> Trai
                 with autocast(device):
                     loss = model.loss(batch) if len(opts) == 1 else model.loss(batch, name)
                 loss.backward()
+                if world > 1:
+                    for p in groups[name]:
+                        if p.grad is not None:
+                            dist.all_reduce(p.grad)
+                            p.grad /= world
                 if cfg.grad_clip:
                     nn.utils.clip_grad_norm_(groups[name], cfg.grad_clip)
                 opt.step()
@@ -154,9 +191,11 @@ def fit(model: nn.Module, train_data, cfg: TrainConfig, valid_data=None) -> Trai
             shown += "  (best)"
         else:
             stale += 1
-        tqdm.write(shown)
+        if rank == 0:
+            tqdm.write(shown)
         if validating and cfg.patience and stale >= cfg.patience:
-            tqdm.write(f"early stop: no better {metric} for {stale} epochs; best epoch {best_epoch}")
+            if rank == 0:
+                tqdm.write(f"early stop: no better {metric} for {stale} epochs; best epoch {best_epoch}")
             break
 
     model.load_state_dict(best_state)
