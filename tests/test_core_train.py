@@ -139,12 +139,7 @@ def test_cli_train_and_eval_toy(wardrobe, tmp_path, capsys):
     assert result["checkpoint"] == str(out / "toy.safetensors") and result["seconds"] >= 0
 
 
-def test_cli_paper_models_are_not_there_yet(wardrobe, tmp_path, capsys):
-    assert main(["train", "akd", "--data", "synthetic", "--out", str(tmp_path)]) == 2
-    assert "not implemented yet" in capsys.readouterr().err
-    assert main(["train", "all", "--data", "synthetic", "--out", str(tmp_path)]) == 2
-    captured = capsys.readouterr()
-    assert "skipping dvbpr" in captured.out and "nothing to train" in captured.err
+def test_cli_eval_without_a_checkpoint_says_how_to_train(wardrobe, tmp_path, capsys):
     assert main(["eval", "toy", "--data", "synthetic", "--checkpoints", str(tmp_path / "none"),
                  "--json", str(tmp_path / "x.json")]) == 2
     assert "stylist train toy" in capsys.readouterr().err

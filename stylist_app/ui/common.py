@@ -1,0 +1,116 @@
+"""What every tab shares: turning user input into clean values, and any failure into a readable message.
+
+Every handler is wrapped with `friendly`, so bad input (not an image, a huge or damaged image,
+an empty or overlong text, an unknown item id, a count out of range) reaches the person as a
+one-sentence `gr.Error` and the server keeps serving; nothing shows a stack trace.
+"""
+from __future__ import annotations
+
+import functools
+import logging
+from pathlib import Path
+
+import gradio as gr
+from PIL import Image, UnidentifiedImageError
+
+from stylist_app.data.schema import DataError
+
+log = logging.getLogger("stylist")
+
+MAX_PIXELS = 40_000_000  # a 6000 x 6000 photo is 36 MP: accepted, then scaled down
+MAX_SIDE = 512  # uploads are scaled to this before encoding (the encoders use 224)
+MAX_TEXT = 300
+
+
+class InputError(ValueError):
+    """Bad input from a person; the message is shown to them as it is."""
+
+
+def friendly(fn):
+    """Wrap a Gradio handler: InputError/DataError/ValueError become gr.Error with their message;
+    anything unexpected is logged and shown as a short apology, never a traceback."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except gr.Error:
+            raise
+        except (InputError, DataError, ValueError, KeyError) as err:
+            message = err.args[0] if isinstance(err, KeyError) and err.args else str(err)
+            raise gr.Error(str(message), print_exception=False) from None
+        except Exception as err:  # noqa: BLE001 - the server must keep serving
+            log.exception("handler %s failed", fn.__name__)
+            raise gr.Error(f"Something went wrong ({type(err).__name__}). Please try another input.",
+                           print_exception=False) from None
+
+    return wrapper
+
+
+def open_image(value, what: str = "image") -> Image.Image:
+    """A PIL RGB image from a path, a PIL image or a numpy array, checked and scaled to MAX_SIDE."""
+    if value is None or value == "":
+        raise InputError(f"Please add an {what}.")
+    if isinstance(value, dict) and "path" in value:  # gradio FileData
+        value = value["path"]
+    try:
+        if isinstance(value, (str, Path)):
+            with Image.open(value) as probe:
+                w, h = probe.size
+                if w * h > MAX_PIXELS:
+                    raise InputError(f"That {what} is {w} x {h} pixels; please upload one under "
+                                     f"{MAX_PIXELS // 1_000_000} megapixels.")
+                probe.draft("RGB", (MAX_SIDE, MAX_SIDE))  # JPEG: decode at reduced size, fast
+                img = probe.convert("RGB")
+        elif isinstance(value, Image.Image):
+            img = value.convert("RGB")
+        else:
+            img = Image.fromarray(value).convert("RGB")
+    except InputError:
+        raise
+    except Image.DecompressionBombError:
+        raise InputError(f"That {what} is far too large; please upload a smaller picture.") from None
+    except UnidentifiedImageError:
+        raise InputError(f"That file is not an image we can read (JPEG, PNG or WebP please).") from None
+    except (OSError, SyntaxError, ValueError, TypeError) as err:
+        raise InputError(f"That {what} looks damaged or incomplete ({err}); please try another file.") from None
+    if img.width * img.height > MAX_PIXELS:
+        raise InputError(f"That {what} is {img.width} x {img.height} pixels; please upload one under "
+                         f"{MAX_PIXELS // 1_000_000} megapixels.")
+    img.thumbnail((MAX_SIDE, MAX_SIDE))
+    return img
+
+
+def clean_text(text: str | None, required: bool = False, what: str = "description") -> str | None:
+    """Stripped text, None when empty and optional; too long or required-but-empty is an InputError."""
+    text = (text or "").strip()
+    if not text:
+        if required:
+            raise InputError(f"Please type a {what}.")
+        return None
+    if len(text) > MAX_TEXT:
+        raise InputError(f"Please keep the {what} under {MAX_TEXT} characters (it has {len(text)}).")
+    return text
+
+
+def count(value, name: str, low: int = 1, high: int = 50) -> int:
+    """An integer in [low, high], or an InputError naming the setting."""
+    try:
+        n = int(value)
+    except (TypeError, ValueError):
+        raise InputError(f"{name} must be a whole number between {low} and {high}.") from None
+    if not low <= n <= high or n != float(value):
+        raise InputError(f"{name} must be a whole number between {low} and {high} (got {value}).")
+    return n
+
+
+def item_id(wardrobe, value: str, slot: str | None = None) -> str:
+    """A catalog id (whitespace stripped), optionally of one slot; unknown ids are an InputError."""
+    iid = (value or "").strip()
+    if not iid:
+        raise InputError("Please pick an item.")
+    if iid not in wardrobe.items:
+        raise InputError(f"There is no item {iid[:60]!r} in this catalog.")
+    if slot and wardrobe.items[iid].slot != slot:
+        raise InputError(f"Item {iid!r} is a {wardrobe.items[iid].slot}, not a {slot}.")
+    return iid

@@ -1,0 +1,168 @@
+"""AKD-DBPR: rule tables as data, the vectorised matcher, the teacher's projection, train / evaluate / load, the engine."""
+import dataclasses
+import json
+import re
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from stylist_app.checkpoints import CheckpointError
+from stylist_app.data.schema import DataError, Item, Outfit, Rule, Wardrobe
+from stylist_app.models import akd
+from stylist_app.models.rules import RuleMatcher, conditions, generate_rules, load_rules, rules_for, save_rules
+
+# Small and quick: thumbnail pictures, two seeds, two epochs.
+FAST = akd.AKDConfig(image_encoder="thumbnail", seeds=(0, 1), epochs=2)
+
+
+@pytest.fixture(scope="module")
+def trained(small_wardrobe, tmp_path_factory):
+    out = tmp_path_factory.mktemp("akd")
+    akd.train(small_wardrobe, out, device="cpu", config=FAST)
+    return out
+
+
+@pytest.fixture(scope="module")
+def metrics(small_wardrobe, trained):
+    return akd.evaluate(small_wardrobe, trained, device="cpu")
+
+
+def test_rule_table_round_trips_and_bad_files_name_themselves(small_wardrobe, tmp_path):
+    path = tmp_path / "rules.json"
+    save_rules(small_wardrobe.rules, path)
+    assert load_rules(path) == small_wardrobe.rules
+    path.write_text(json.dumps([{"name": "x", "kind": "colour", "top": ["red"], "bottom": [], "polarity": 1}]))
+    with pytest.raises(DataError, match="rules.json"):
+        load_rules(path)
+
+
+def test_an_edited_rules_file_beside_the_source_wins(small_wardrobe, tmp_path):
+    mine = [Rule("red_with_blue", "colour", ("red",), ("blue",), 1, "Red goes with blue.")]
+    save_rules(mine, tmp_path / "rules.json")
+    assert rules_for(dataclasses.replace(small_wardrobe, source_dir=str(tmp_path))) == mine
+
+
+def _listing(iid, slot, category, colour, group, fabric):
+    return Item(iid, slot, category, f"{colour} {category}", fabric, {"colour": colour, "colour_group": group,
+                                                                     "fabric": fabric})
+
+
+def test_generated_rules_speak_the_sources_own_words():
+    """Colour groups that no listing names become the colour words their items do state; rules are mined from outfits."""
+    items = {}
+    for n in range(40):
+        items[f"t{n}"] = _listing(f"t{n}", "top", "shirt" if n % 2 else "sweater", ("ecru", "ivory", "navy", "ink")[n % 4],
+                                  ("white", "white", "blue", "blue")[n % 4], ("woven", "knit")[n % 2])
+        items[f"b{n}"] = _listing(f"b{n}", "bottom", "skirt" if n % 2 else "jeans", ("ecru", "ivory", "navy", "ink")[n % 4],
+                                  ("white", "white", "blue", "blue")[n % 4], ("woven", "denim")[n % 2])
+    outfits = {f"o{n}": Outfit(f"o{n}", (f"t{n}", f"b{n}")) for n in range(40)}
+    w = Wardrobe("test", items, outfits, splits={"train": list(outfits)})
+    conds = conditions(w)
+    assert conds[("colour", "white")] == ("ecru", "ivory") and conds[("material", "knit")] == ("knit",)
+    rules = generate_rules(w, min_expected=2.0)
+    assert rules and {r.polarity for r in rules} == {-1, 1}
+    assert len({r.name for r in rules}) == len(rules)
+    by_name = {r.name: r for r in rules}
+    assert by_name["knit_with_denim"].polarity == 1  # every knit top was worn with denim
+    assert "no_knit_with_woven" in by_name
+
+
+def test_matcher_fires_every_rule_on_a_batch_as_a_per_pair_loop_would(small_wardrobe):
+    m = RuleMatcher(small_wardrobe.rules, small_wardrobe)
+    tops, bottoms = small_wardrobe.items_in_slot("top")[:30], small_wardrobe.items_in_slot("bottom")[:30]
+    fired = m.fires(tops, bottoms)
+
+    def has(text, phrases):
+        return any(re.search(rf"\b{re.escape(p)}\b", text.lower()) for p in phrases)
+
+    expect = [[has(small_wardrobe.items[t].text, r.top) and has(small_wardrobe.items[b].text, r.bottom)
+               for r in m.rules] for t, b in zip(tops, bottoms)]
+    assert (fired == np.array(expect)).all()
+    top, bottom = m.match_texts(["A striped cotton shirt"])
+    stripes = [n for n, r in enumerate(m.rules) if r.name == "no_stripes_on_stripes"][0]
+    assert top[0, stripes] and bottom[0, stripes]
+
+
+def test_teacher_is_the_student_projected_onto_the_fired_rules():
+    rules = [Rule("a", "colour", ("red",), ("blue",), 1), Rule("b", "colour", ("red",), ("green",), -1)]
+    config = akd.AKDConfig(image_dim=4, text_dim=3, hidden=2, rules=[akd.rule_to_dict(r) for r in rules])
+    model = akd.DBPR(config, "akd_constant_lambda")
+    model.polarity = torch.tensor([1.0, -1.0])
+    u = torch.rand(3, model.latent_dim)
+    fired = torch.tensor([[True, False], [True, True], [False, False]])
+    bonus, lam = model.rule_bonus(u, u, fired)
+    # equal confidences over the fired rules and the null rule: 1/2, then 1/3 each
+    assert torch.allclose(lam, torch.tensor([[0.5, 0.0], [1 / 3, 1 / 3], [0.0, 0.0]]))
+    assert torch.allclose(bonus, torch.tensor([3.0 * 0.5, 0.0, 0.0]))
+    attentive = akd.DBPR(config, "akd")
+    attentive.polarity = model.polarity
+    lam = attentive.confidences(u, u, fired)
+    assert (lam[~fired] == 0).all() and (lam.sum(1) < 1).all() and (lam[fired] > 0).all()
+
+
+def test_training_takes_its_steps_on_each_variant(small_wardrobe, trained):
+    entry = json.loads((trained / "manifest.json").read_text())["akd"]
+    assert set(entry["metrics"]["valid"]) == {f"{v}_seed{s}" for v in akd.VARIANTS for s in (0, 1)}
+    assert (trained / "akd.safetensors").stat().st_size < 5e6
+    assert entry["config"]["rules"] == [akd.rule_to_dict(r) for r in small_wardrobe.rules]
+
+
+def test_metrics_have_the_documented_keys_with_a_spread_over_seeds(metrics):
+    for key in ("auc", "mrr", "hit@10", "auc_hard", "auc_same_type"):
+        assert 0 <= metrics[key] <= 1 and f"{key}_std" in metrics
+    if metrics["n_cold_triplets"]:
+        assert set(metrics["cold_start"]) >= {"auc", "mrr", "auc_std", "mrr_std"}
+    assert len(metrics["seeds"]) == 2 and metrics["n_triplets"] > 0
+    assert set(metrics["baselines"]) == {"bpr", "dbpr", "rules_only", "akd_constant_lambda"}
+    assert {"auc", "mrr"} <= set(metrics["oracle"]) and metrics["oracle"]["auc"] > 0.5
+    check = metrics["attention_check"]
+    assert check["n_agree"] > 0 and 0 <= check["confidence_contradict"] <= 1
+    assert all(set(v) == {"margin", "spread", "met"} for v in metrics["targets"].values())
+
+
+def test_a_checkpoint_with_another_config_is_a_clear_error(small_wardrobe, trained, tmp_path):
+    manifest = json.loads((trained / "manifest.json").read_text())
+    manifest["akd"]["config"]["hidden"] += 1
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
+    (tmp_path / "akd.safetensors").write_bytes((trained / "akd.safetensors").read_bytes())
+    with pytest.raises(CheckpointError, match="stylist train akd"):
+        akd.load(tmp_path, small_wardrobe, "cpu")
+
+
+@pytest.fixture(scope="module")
+def engine(small_dir, trained):
+    from stylist_app.engine import StylistEngine
+
+    return StylistEngine.from_checkpoints(trained, data=f"builtin:{small_dir}", device="cpu")
+
+
+def test_complete_ranks_bottoms_with_their_rules(engine):
+    w = engine.wardrobe
+    top = w.items_in_slot("top")[0]
+    found = engine.complete(top, k=5)
+    assert len(found) == 5 and all(w.items[m.item_id].slot == "bottom" for m in found)
+    assert [m.score for m in found] == sorted((m.score for m in found), reverse=True)
+    assert all(r.fired and 0 < r.confidence < 1 for m in found for r in m.rules)
+    jeans = engine.complete(top, k=3, category="jeans")
+    assert all(w.items[m.item_id].category == "jeans" for m in jeans)
+    upload = Image.new("RGB", (300, 400), (30, 40, 120))
+    assert len(engine.complete(upload, k=4, text="striped navy shirt")) == 4
+    with pytest.raises(ValueError):
+        engine.complete(w.items_in_slot("bottom")[0], k=3)
+    with pytest.raises(ValueError):
+        engine.complete("no-such-item", k=3)
+
+
+def test_explain_lists_every_rule(engine):
+    w = engine.wardrobe
+    top, bottom = w.items_in_slot("top")[1], w.items_in_slot("bottom")[1]
+    e = engine.explain(top, bottom)
+    model = engine.model("akd")
+    assert [r.name for r in e.rules] == [r.name for r in model.rules]
+    assert [r.fired for r in e.rules] == list(model.matcher.fires([top], [bottom])[0])
+    assert e.teacher_score == pytest.approx(e.student_score + sum(r.contribution for r in e.rules), abs=1e-4)
+    assert e.null_confidence + sum(r.confidence for r in e.rules) == pytest.approx(1.0, abs=1e-5)
+    with pytest.raises(ValueError):
+        engine.explain(top, top)
