@@ -82,7 +82,8 @@ MODELS = {spec.name: spec for spec in [
     ModelSpec("bilstm", "Bi-LSTM outfit model + visual-semantic embedding (Han et al. 2017)", None, ("outfits",)),
     ModelSpec("dvbpr", "DVBPR: personalised ranking learned from pixels (Kang et al. 2017)", None, ("purchases",)),
     ModelSpec("gan", "conditional GAN + preference-guided design (Kang et al. 2017)", None, ("purchases",)),
-    ModelSpec("fnd", "FND: false-negative distillation for outfit recommendation (Kim et al. 2021)", None, ("liked",)),
+    ModelSpec("fnd", "FND: false-negative distillation for outfit recommendation (Kim et al. 2021)",
+              "stylist_app.models.fnd", ("liked",)),
     ModelSpec("toy", "pairwise top-bottom MLP over image features, BPR (checks the shared machinery)",
               "stylist_app.models.toy", ("top-bottom",)),
 ]}
