@@ -79,7 +79,8 @@ class ModelSpec:
 MODELS = {spec.name: spec for spec in [
     ModelSpec("akd", "AKD-DBPR: top -> bottom ranking with attentive rule distillation (Song et al. 2018)",
               "stylist_app.models.akd", ("top-bottom",)),
-    ModelSpec("bilstm", "Bi-LSTM outfit model + visual-semantic embedding (Han et al. 2017)", None, ("outfits",)),
+    ModelSpec("bilstm", "Bi-LSTM outfit model + visual-semantic embedding (Han et al. 2017)",
+              "stylist_app.models.bilstm", ("outfits",)),
     ModelSpec("dvbpr", "DVBPR: personalised ranking learned from pixels (Kang et al. 2017)", None, ("purchases",)),
     ModelSpec("gan", "conditional GAN + preference-guided design (Kang et al. 2017)", None, ("purchases",)),
     ModelSpec("fnd", "FND: false-negative distillation for outfit recommendation (Kim et al. 2021)",
