@@ -17,6 +17,7 @@ Where the models plug in (each a thin method: fetch `self.model(name)`, run unde
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
 from pathlib import Path
 from typing import Callable
@@ -33,6 +34,8 @@ from stylist_app.models.encoders import make_image_encoder, make_text_encoder
 from stylist_app.models.registry import MODELS
 from stylist_app.train import autocast, pick_device
 
+log = logging.getLogger("stylist")
+
 
 class StylistEngine:
     def __init__(self, wardrobe: Wardrobe, checkpoint_dir: str | Path, device: torch.device,
@@ -46,10 +49,19 @@ class StylistEngine:
         self._cache: dict = {}
 
     @classmethod
-    def from_checkpoints(cls, directory: str | Path, data: str = "builtin", device: str = "auto") -> StylistEngine:
-        """Load the Wardrobe `data` names and every loadable model saved in `directory`."""
+    def from_checkpoints(cls, directory: str | Path, data: str = "builtin", device: str = "auto",
+                         threads: int | None = 1) -> StylistEngine:
+        """Load the Wardrobe `data` names and every loadable model saved in `directory` (a model whose file
+        does not load is skipped with the error as its reason, so the rest can be served).
+
+        `threads` sets torch's intra-op CPU threads for the whole process (None leaves torch's
+        default). One thread is the default: the engine's calls are small, and a server runs
+        several at once; on a 2-core machine two threads per call were 3-100x slower under load.
+        """
         from stylist_app.data import load
 
+        if threads is not None:
+            torch.set_num_threads(threads)
         directory = Path(directory)
         if not directory.is_dir():
             raise CheckpointError(f"{directory}: no checkpoint folder; train the models with: "
@@ -61,8 +73,12 @@ class StylistEngine:
             spec = MODELS.get(name)
             reason = "unknown model" if spec is None else spec.unavailable(wardrobe)
             if reason is None:
-                models[name] = spec.impl().load(directory, wardrobe, device)
-            else:
+                try:
+                    models[name] = spec.impl().load(directory, wardrobe, device)
+                except CheckpointError as err:  # a stale or damaged file: serve the rest, say why
+                    log.warning("%s", err)
+                    reason = str(err)
+            if reason is not None:
                 skipped[name] = reason
         return cls(wardrobe, directory, device, models, skipped)
 
@@ -138,6 +154,21 @@ class StylistEngine:
         confidence and contribution. `top` is a catalog id or a PIL image."""
         with self.inference():
             return self.model("akd").explain(self._akd_top(top, None), bottom)
+
+    def rule_overview(self, split: str = "test") -> list[dict]:
+        """Every rule's firing count and mean confidence over the (top, bottom) pairs worn together in
+        `split`'s outfits (computed once and kept): what the attention learned, across the data."""
+        def build():
+            model = self.model("akd")
+            pairs = [(t, b) for o in self.wardrobe.split_outfits(split)
+                     for t in o.items if model.slots.get(t) == "top"
+                     for b in o.items if model.slots.get(b) == "bottom"]
+            if not pairs:
+                raise ValueError(f"the {split} split has no outfits with a top and a bottom")
+            with self.inference():
+                return model.rule_overview([t for t, _ in pairs], [b for _, b in pairs])
+
+        return self.cached(("akd", "overview", split), build)
 
     # ---------------------------------------------------------------- bilstm: outfit builder
     def _outfit_items(self, items: list):

@@ -40,3 +40,19 @@ def no_network(monkeypatch):
     monkeypatch.setattr(socket.socket, "connect", refuse)
     monkeypatch.setattr(socket.socket, "connect_ex", refuse)
     monkeypatch.setattr(socket, "create_connection", refuse)
+
+
+@pytest.fixture(scope="session")
+def app_url():
+    """(url, engine) of the app serving the shipped checkpoints on the builtin wardrobe at 127.0.0.1."""
+    from stylist_app.engine import StylistEngine
+    from stylist_app.ui import CSS, THEME, build_app
+
+    checkpoints = Path(__file__).resolve().parents[1] / "checkpoints"
+    engine = StylistEngine.from_checkpoints(checkpoints, data="builtin", device="cpu")
+    app = build_app("builtin", str(checkpoints), engine=engine)
+    app.queue(default_concurrency_limit=4)
+    _, url, _ = app.launch(server_name="127.0.0.1", server_port=None, prevent_thread_lock=True, quiet=True,
+                           theme=THEME, css=CSS)
+    yield url, engine
+    app.close()

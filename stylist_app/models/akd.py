@@ -345,6 +345,20 @@ class AKDSuite(nn.Module):
         return PairExplanation(query.label, bottom_id, float(student[0]), float(teacher[0]),
                                float(1.0 - lam[0].sum()), self._rule_uses(lam[0], fired[0], only_fired=False))
 
+    def rule_overview(self, tops: list[str], bottoms: list[str]) -> list[dict]:
+        """Per rule, over the (top, bottom) pairs given: how often it fired and its mean confidence where it
+        fired, under `main` (the "Rule attention" tab's dataset view)."""
+        device = self.image_mean.device
+        t = torch.tensor([self.rows[i] for i in tops], device=device)
+        b = torch.tensor([self.rows[i] for i in bottoms], device=device)
+        fired = self.main.fired(t, b)
+        lam = self.main.confidences(self.main.rows_latent("top", t), self.main.rows_latent("bottom", b), fired)
+        fired, lam = fired.cpu().numpy(), lam.float().cpu().numpy()
+        n_fired = fired.sum(0)
+        return [{"rule": r.name, "kind": r.kind, "polarity": r.polarity, "text": r.text, "pairs_fired": int(n_fired[n]),
+                 "mean_confidence": float(lam[fired[:, n], n].mean()) if n_fired[n] else 0.0}
+                for n, r in enumerate(self.rules)]
+
 
 @contextlib.contextmanager
 def cpu_threads(n: int):

@@ -1,49 +1,86 @@
-"""The Gradio app: one Blocks, one tab per job, thin over the data and (later) the engine.
+"""The Gradio app: one Blocks, one tab per job, thin over one StylistEngine.
 
-`build_app(data, checkpoints)` returns the Blocks; `launch(...)` serves it. Tabs whose model
-is not trained yet say so plainly and give the command that trains it.
+`build_app(data, checkpoints)` loads the engine once (shared by every session) and returns the
+Blocks; `launch(...)` serves it with Gradio's queue. A tab whose model is not loaded says so
+plainly and gives the command that trains it. Every action is a named API endpoint.
 """
 import os
+import tempfile
+from pathlib import Path
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 import gradio as gr  # noqa: E402
 
-from stylist_app.data import load  # noqa: E402
-from stylist_app.ui import catalog  # noqa: E402
+from stylist_app.engine import StylistEngine  # noqa: E402
+from stylist_app.ui import about, builder, catalog, common, complete, design, foryou, rules  # noqa: E402
 
 THEME = gr.themes.Soft(primary_hue="rose", neutral_hue="stone", font=["ui-sans-serif", "system-ui", "sans-serif"])
 CSS = """
-.gradio-container {max-width: 1180px !important; margin: auto;}
+.gradio-container {max-width: 1280px !important; margin: auto;}
 #stylist-title h1 {font-weight: 650; letter-spacing: -0.02em; margin-bottom: 0}
 """
-# tab title -> (model it needs, what it will do)
-PENDING_TABS = {
-    "Complete the look": ("akd", "upload a top and get bottoms that go with it, with the fashion rules behind each match"),
-    "Outfit builder": ("bilstm", "build a whole outfit slot by slot from images and words; fill in the blank"),
-    "Design canvas": ("gan", "design new garments tuned to a shopper's taste"),
-    "Rule attention": ("akd", "see which fashion rules the model used for a pair and how much it trusted each"),
-    "For you": ("fnd", "outfits recommended for a shopper by the compressed student and by the teacher"),
+EXAMPLES = Path(__file__).resolve().parents[2] / "assets" / "examples"
+N_EXAMPLES = 4
+
+
+def example_tops(engine) -> dict:
+    """Example top pictures to click: the shipped ones (assets/examples, builtin catalog) when they belong to
+    this catalog, else the first test-split tops of the catalog written to a temporary folder."""
+    shipped = sorted(EXAMPLES.glob("*.png"))
+    if shipped and all(p.stem in engine.wardrobe.items for p in shipped):
+        return {"tops": [str(p) for p in shipped], "top_ids": [p.stem for p in shipped]}
+    w = engine.wardrobe
+    ids = [i for o in w.split_outfits("test") or list(w.outfits.values()) for i in o.items if w.items[i].slot == "top"]
+    ids = list(dict.fromkeys(ids or w.items_in_slot("top") or list(w.items)))[:N_EXAMPLES]
+    folder = Path(tempfile.mkdtemp(prefix="stylist-examples-"))
+    paths = []
+    for iid in ids:
+        paths.append(str(folder / f"{iid.replace('/', '_')}.png"))
+        w.items[iid].load_image().save(paths[-1])
+    return {"tops": paths, "top_ids": ids}
+
+
+# tab title -> (models it needs, its module's render, what it does: said when a model is missing)
+TABS = {
+    "Complete the look": (("akd",), complete.render,
+                          "upload a top and get bottoms that go with it, with the fashion rules behind each match"),
+    "Outfit builder": (("bilstm",), builder.render,
+                       "build a whole outfit slot by slot from pictures and words, and fill in the blank"),
+    "Design canvas": (("dvbpr", "gan"), design.render, "design new garments tuned to a shopper's taste"),
+    "Rule attention": (("akd",), rules.render,
+                       "show which fashion rules the model used for a pair and how much it trusted each"),
+    "For you": (("fnd",), foryou.render,
+                "recommend outfits for a shopper with the compressed student and the teacher side by side"),
 }
 
 
-def build_app(data: str = "builtin", checkpoints: str = "checkpoints") -> gr.Blocks:
-    wardrobe = load(data)
+def build_app(data: str = "builtin", checkpoints: str = "checkpoints", engine: StylistEngine | None = None) -> gr.Blocks:
+    engine = engine or StylistEngine.from_checkpoints(checkpoints, data=data)
+    w = engine.wardrobe
+    examples = example_tops(engine)
     with gr.Blocks(title="Stylist") as app:
-        gr.Markdown("# Stylist\nAn interactive AI stylist. Catalog: "
-                    f"`{data}` ({len(wardrobe.items)} items, {len(wardrobe.outfits)} outfits, {len(wardrobe.users)} shoppers).",
-                    elem_id="stylist-title")
+        gr.Markdown("# Stylist\nAn interactive AI stylist: complete a look, build an outfit, design for a taste, "
+                    f"see the rules it learned. Catalog `{data}`: {len(w.items):,} items, {len(w.outfits):,} outfits, "
+                    f"{len(w.users):,} shoppers.", elem_id="stylist-title")
         with gr.Tabs():
-            with gr.Tab("Catalog"):
-                catalog.render(wardrobe)
-            for title, (model, does) in PENDING_TABS.items():
+            for title, (needs, render, does) in TABS.items():
                 with gr.Tab(title):
-                    gr.Markdown(f"This tab will {does}.\n\nIts model (`{model}`) is not in `{checkpoints}/` yet. "
-                                f"Train it with:\n\n```\nstylist train {model} --data {data} --out {checkpoints}\n```")
+                    missing = [m for m in needs if m not in engine.models]
+                    if missing:
+                        common.pending(missing[0], does, data, checkpoints, engine.skipped.get(missing[0]))
+                    else:
+                        render(engine, examples)
+            with gr.Tab("Catalog"):
+                catalog.render(w)
+            with gr.Tab("About"):
+                about.render(engine)
     return app
 
 
-def launch(data: str = "builtin", checkpoints: str = "checkpoints", host: str = "127.0.0.1", port: int = 7860, **kwargs):
+def launch(data: str = "builtin", checkpoints: str = "checkpoints", host: str = "127.0.0.1", port: int = 7860,
+           concurrency: int = 4, **kwargs):
+    """Serve the app; `concurrency` events run at once (the engine is shared and thread-safe)."""
     app = build_app(data, checkpoints)
-    app.queue(default_concurrency_limit=4)
+    app.queue(default_concurrency_limit=concurrency, max_size=64)
     return app.launch(server_name=host, server_port=port, theme=THEME, css=CSS, share=False, **kwargs)

@@ -114,3 +114,71 @@ def item_id(wardrobe, value: str, slot: str | None = None) -> str:
     if slot and wardrobe.items[iid].slot != slot:
         raise InputError(f"Item {iid!r} is a {wardrobe.items[iid].slot}, not a {slot}.")
     return iid
+
+
+def item_ids(wardrobe, value: str, what: str = "items", low: int = 1, high: int = 8) -> list[str]:
+    """Catalog ids from comma- or space-separated text, each checked with `item_id`."""
+    ids = [v for v in (value or "").replace(",", " ").split() if v]
+    if not low <= len(ids) <= high:
+        raise InputError(f"Please give between {low} and {high} {what} as catalog ids, separated by commas "
+                         f"(got {len(ids)}).")
+    return [item_id(wardrobe, v) for v in ids]
+
+
+def upload(label: str = "Picture") -> gr.Image:
+    """An image input for handlers registered with `preprocess=False`: they get the uploaded file's record
+    (gr.Image would open it with PIL before the handler, where a bad file cannot get a readable message)
+    and read it with `open_image`."""
+    return gr.Image(label=label, type="filepath", sources=["upload", "clipboard"], height=260)
+
+
+def top_or_id(wardrobe, image, iid: str, slot: str):
+    """The PIL image uploaded, else the catalog id typed (of `slot`); neither is an InputError."""
+    if image:
+        return open_image(image, f"picture of a {slot}")
+    if (iid or "").strip():
+        return item_id(wardrobe, iid, slot)
+    raise InputError(f"Please upload a picture of a {slot} or type a catalog {slot} id.")
+
+
+def thumb(wardrobe, iid: str, size: int = 160) -> Image.Image:
+    img = wardrobe.items[iid].load_image()
+    img.thumbnail((size, size))
+    return img
+
+
+def strip(images: list[Image.Image], size: int = 128) -> Image.Image:
+    """Pictures side by side on white, each fitted into a size x size cell: an outfit at a glance."""
+    sheet = Image.new("RGB", (size * max(len(images), 1), size), "white")
+    for k, img in enumerate(images):
+        img = img.copy()
+        img.thumbnail((size, size))
+        sheet.paste(img, (k * size + (size - img.width) // 2, (size - img.height) // 2))
+    return sheet
+
+
+def outfit_sheet(wardrobe, outfits: list, labels: list[str], size: int = 96) -> Image.Image:
+    """Outfits one per row, each row its label then its items' pictures: a ranked list at a glance."""
+    from PIL import ImageDraw
+
+    label_w, width = 120, max((len(o) for o in outfits), default=1)
+    sheet = Image.new("RGB", (label_w + size * width, size * max(len(outfits), 1)), "white")
+    draw = ImageDraw.Draw(sheet)
+    for row, (items, label) in enumerate(zip(outfits, labels)):
+        draw.text((8, row * size + size // 2 - 14), label, fill=(60, 50, 45), font_size=15)
+        sheet.paste(strip([wardrobe.items[i].load_image() for i in items], size), (label_w, row * size))
+        if row:
+            draw.line([(0, row * size), (sheet.width, row * size)], fill=(232, 226, 220))
+    return sheet
+
+
+def caption(wardrobe, iid: str) -> str:
+    item = wardrobe.items.get(iid)
+    return f"{item.title} · {iid}" if item else iid
+
+
+def pending(model: str, does: str, data: str, checkpoints: str, why: str | None = None) -> None:
+    """What a tab shows when its model is not loaded: what it would do and the command that trains it."""
+    gr.Markdown(f"This tab will {does}.\n\nIts model (`{model}`) is not loaded"
+                + (f" ({why})" if why else f": there is no `{model}` checkpoint in `{checkpoints}/`")
+                + f". Train it with:\n\n```\nstylist train {model} --data {data} --out {checkpoints}\n```")

@@ -1,0 +1,39 @@
+"""About: what is loaded, and each checkpoint's headline metrics from its manifest."""
+import json
+import re
+
+import gradio as gr
+
+from stylist_app.checkpoints import read_manifest
+
+
+def _headline(metrics: dict) -> str:
+    """The first level of numbers in a manifest's metrics (validation figures recorded at training time)."""
+    flat = {}
+    for split, models in metrics.items():
+        if isinstance(models, dict):
+            for name, m in models.items():
+                if isinstance(m, dict) and not re.search(r"_seed[1-9]\d*$", name):
+                    flat[f"{split} · {name}"] = ", ".join(f"{k} {v:.3f}" for k, v in m.items()
+                                                          if isinstance(v, float) and k != "loss"
+                                                          and "seconds" not in k and not k.endswith("_std"))
+    return "<br>".join(f"{k}: {v}" for k, v in flat.items() if v)
+
+
+def render(engine) -> None:
+    manifest = read_manifest(engine.checkpoint_dir)
+    rows = []
+    for name, entry in manifest.items():
+        why = " ".join(engine.skipped.get(name, "?").split()).replace("|", "/")
+        state = "loaded" if name in engine.models else f"not loaded: {why}"
+        rows.append(f"| `{name}` | {state} | {entry.get('data', '')} | {entry.get('created', '')[:10]} | "
+                    f"{_headline(entry.get('metrics', {}))} |")
+    w = engine.wardrobe
+    gr.Markdown(
+        f"Catalog `{w.spec}`: {len(w.items):,} items, {len(w.outfits):,} outfits, {len(w.users):,} shoppers. "
+        f"Device: `{engine.device}`. Checkpoints: `{engine.checkpoint_dir}`.\n\n"
+        "| model | state | trained on | date | validation figures |\n|---|---|---|---|---|\n" + "\n".join(rows)
+        + "\n\nTest-split figures against baselines and the papers are in the README (`stylist eval MODEL`).")
+    with gr.Accordion("Manifest (JSON)", open=False):
+        gr.Code(json.dumps({k: {kk: v for kk, v in e.items() if kk != "config"} for k, e in manifest.items()}, indent=1),
+                language="json")

@@ -1,0 +1,70 @@
+"""Design canvas: a shopper (or a taste fitted from a few liked items) and a category -> new garments
+generated to their taste, or an existing item edited towards it (DVBPR + conditional GAN)."""
+import gradio as gr
+
+from stylist_app.data.schema import SLOTS
+from stylist_app.ui import common
+from stylist_app.ui.common import InputError, friendly
+
+
+def design(engine, user, liked, category, n, eta, steps, seed, from_item, progress=gr.Progress()):
+    wardrobe = engine.wardrobe
+    user = (user or "").strip() or None
+    if user and user not in wardrobe.users:
+        raise InputError(f"There is no shopper {user[:60]!r} in this catalog.")
+    liked = common.item_ids(wardrobe, liked, "liked items", low=1, high=20) if (liked or "").strip() else []
+    if liked:
+        user = None  # a taste from liked items replaces the shopper
+    if not user and not liked:
+        raise InputError("Please choose a shopper or list a few items you like (catalog ids).")
+    from_item = common.item_id(wardrobe, from_item) if (from_item or "").strip() else None
+    category = None if from_item else (category or None)
+    if not from_item and category not in SLOTS:
+        raise InputError(f"Please choose a category ({', '.join(SLOTS)}).")
+    n, steps = common.count(n, "Number of designs", 1, 8), common.count(steps, "Steps", 0, 300)
+    seed = common.count(seed, "Seed", 0, 2**31 - 1)
+    try:
+        eta = float(eta)
+    except (TypeError, ValueError):
+        raise InputError("Realism weight must be a number between 0 and 5.") from None
+    if not 0 <= eta <= 5:
+        raise InputError(f"Realism weight must be between 0 and 5 (got {eta}).")
+    progress((0, max(steps, 1)), desc="Designing", unit="steps")
+    d = engine.design(user=user, liked_items=liked, category=category, n=n, eta=eta, steps=steps, seed=seed,
+                      from_item=from_item, progress=lambda k, total: progress((k, total), desc="Designing", unit="steps"))
+    gallery = [(img, f"preference {b:+.2f} → {a:+.2f} · realism {r:+.2f}")
+               for img, b, a, r in zip(d.images, d.preference_before, d.preference_after, d.realism)]
+    won = sum(a > d.best_existing_preference for a in d.preference_after)
+    who = f"shopper `{user}`" if user else f"a taste fitted to {len(liked)} liked items"
+    text = (f"**{len(d.images)} {d.category} designs** for {who}; eta {eta:g}, {steps} steps, seed {seed}. "
+            f"{won} of {len(d.images)} beat the catalog's best {d.category} for this taste "
+            f"(**{common.caption(wardrobe, d.best_existing)}**, preference {d.best_existing_preference:+.2f}).")
+    if d.from_item:
+        text += f" Edited from **{common.caption(wardrobe, d.from_item)}** (preference {d.from_item_preference:+.2f})."
+    reference = [(common.thumb(wardrobe, d.best_existing, 256), "catalog's best for this taste")]
+    if d.from_item:
+        reference.insert(0, (common.thumb(wardrobe, d.from_item, 256), "the item edited"))
+    return gallery, text, reference
+
+
+def render(engine, examples: dict) -> None:
+    users = sorted(engine.wardrobe.users)
+    with gr.Row():
+        with gr.Column(scale=2):
+            user = gr.Dropdown(users, value=users[0] if users else None, label="Shopper", allow_custom_value=True)
+            liked = gr.Textbox(label="…or items you like (catalog ids; these replace the shopper)",
+                               placeholder="e.g. " + ", ".join(examples["top_ids"][:3]))
+            category = gr.Dropdown(list(SLOTS), value="top", label="Category")
+            from_item = gr.Textbox(label="Edit an existing item instead (catalog id, optional)")
+            n = gr.Slider(1, 8, value=4, step=1, label="Designs")
+            eta = gr.Slider(0, 2, value=1, step=0.5, label="Realism weight (eta)")
+            steps = gr.Slider(0, 200, value=50, step=10, label="Steps")
+            seed = gr.Number(value=0, precision=0, label="Seed")
+            go = gr.Button("Design", variant="primary")
+        with gr.Column(scale=5):
+            summary = gr.Markdown("Choose a shopper or list items you like, pick a category and press **Design**.")
+            gallery = gr.Gallery(label="New designs", columns=4, height=420, object_fit="contain", allow_preview=False)
+            reference = gr.Gallery(label="For comparison", columns=4, height=220, object_fit="contain",
+                                   allow_preview=False)
+    go.click(friendly(lambda *a, progress=gr.Progress(): design(engine, *a, progress=progress)),
+             [user, liked, category, n, eta, steps, seed, from_item], [gallery, summary, reference], api_name="design")
