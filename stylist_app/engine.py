@@ -22,6 +22,7 @@ import threading
 from pathlib import Path
 from typing import Callable
 
+import numpy as np
 import torch
 from PIL import Image
 from torch import nn
@@ -35,6 +36,12 @@ from stylist_app.models.registry import MODELS
 from stylist_app.train import autocast, pick_device
 
 log = logging.getLogger("stylist")
+
+
+def unit(x: np.ndarray) -> np.ndarray:
+    """Rows scaled to unit length (cosine similarity as an inner product)."""
+    x = np.asarray(x, dtype=np.float32)
+    return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
 
 
 class StylistEngine:
@@ -130,7 +137,14 @@ class StylistEngine:
         feature = image(image.preprocess([top]).to(self.device)).float().cpu().numpy()
         words = (self.pretrained_encoder("text", model.config.text_encoder)([text]).float().cpu().numpy()
                  if text else None)
-        return model.top_query(image_feature=feature, text_feature=words, text=text or "")
+        like, _ = self.cached(("akd", "tops"), lambda: self._top_index(model)).search(unit(feature), 1)
+        return model.top_query(image_feature=feature, text_feature=words, text=text or "", like=like[0][0])
+
+    def _top_index(self, model) -> ItemIndex:
+        """The catalog's tops by cosine of their pre-trained image features: an upload's nearest catalog top."""
+        ids, features = self.image_features(model.config.image_encoder)
+        rows = [n for n, i in enumerate(ids) if model.slots.get(i) == "top"]
+        return ItemIndex.build([ids[n] for n in rows], unit(features[rows]))
 
     def complete(self, top_image_or_id, k: int = 10, text: str | None = None, category: str | None = None) -> list:
         """Bottoms that go with a top (catalog id or PIL image), best first, as `akd.BottomMatch`es with the fired rules.

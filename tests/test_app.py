@@ -49,6 +49,8 @@ def test_complete_the_look_from_an_upload_and_an_id(served):
     scores = [float(c.split(" · ")[0]) for c in gallery_captions(gallery)]
     assert scores == sorted(scores, reverse=True)
     assert gallery_images(gallery)[0].size[0] > 32
+    # a picture has no category or words: it takes the rules of the catalog top it looks most like (itself here)
+    assert engine.explain(Image.open(EXAMPLE), ids[0]).like == EXAMPLE.stem
     top = EXAMPLE.stem
     gallery, summary = client.predict(None, top, "", 5, api_name="/complete_look")
     assert f"`{top}`" in summary and len(gallery) == 5

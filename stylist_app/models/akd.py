@@ -294,11 +294,15 @@ class AKDSuite(nn.Module):
             vectors = self.main.rows_latent("bottom", rows).float().cpu().numpy()
         return ids, vectors, [self.categories[i] for i in ids]
 
-    def top_query(self, item_id: str | None = None, image_feature=None, text_feature=None, text: str = "") -> TopQuery:
+    def top_query(self, item_id: str | None = None, image_feature=None, text_feature=None, text: str = "",
+                  like: str | None = None) -> TopQuery:
         """A catalog top (`item_id`), or a new one from its encoder features (missing text: the catalog's mean).
-        `text` adds words the rules may fire on (e.g. "silk blouse")."""
+        `text` adds words the rules may fire on (e.g. "silk blouse"); `like`, a catalog top whose top-side
+        rules a new top takes (a picture has no category or words of its own)."""
         extra = torch.as_tensor(self.matcher.match_texts([text])[0][0] if text else np.zeros(len(self.rules), bool),
                                 device=self.image_mean.device)
+        if like is not None:
+            extra = extra | self.main.top_rules[self.rows[like]]
         if item_id is not None:
             if item_id not in self.rows:
                 raise ValueError(f"unknown item id {item_id!r}")
@@ -309,7 +313,7 @@ class AKDSuite(nn.Module):
         image = self.standardise("image", np.asarray(image_feature, dtype=np.float32).reshape(1, -1))
         text_x = (self.standardise("text", np.asarray(text_feature, dtype=np.float32).reshape(1, -1))
                   if text_feature is not None else torch.zeros(1, self.config.text_dim, device=image.device))
-        return TopQuery("upload", self.main.latent("top", image, text_x), extra)
+        return TopQuery("upload", self.main.latent("top", image, text_x), extra, like)
 
     def _pair_terms(self, query: TopQuery, bottom_ids: list[str]):
         """Student scores, rule confidences and fired rules of `query` against bottoms, under `main`."""
@@ -343,7 +347,8 @@ class AKDSuite(nn.Module):
             raise ValueError(f"{bottom_id!r} is not a bottom of this catalog")
         student, teacher, lam, fired = self._pair_terms(query, [bottom_id])
         return PairExplanation(query.label, bottom_id, float(student[0]), float(teacher[0]),
-                               float(1.0 - lam[0].sum()), self._rule_uses(lam[0], fired[0], only_fired=False))
+                               float(1.0 - lam[0].sum()), self._rule_uses(lam[0], fired[0], only_fired=False),
+                               query.like)
 
     def rule_overview(self, tops: list[str], bottoms: list[str]) -> list[dict]:
         """Per rule, over the (top, bottom) pairs given: how often it fired and its mean confidence where it
@@ -406,6 +411,7 @@ class PairExplanation:
     teacher_score: float
     null_confidence: float
     rules: list[RuleUse]
+    like: str | None = None  # an uploaded top: the catalog top whose top-side rules it took
 
 
 @dataclass
@@ -415,6 +421,7 @@ class TopQuery:
     label: str  # the item id, or "upload"
     latent: torch.Tensor  # (1, latent_dim)
     top_rules: torch.Tensor  # (n_rules,) bool
+    like: str | None = None  # an upload: the catalog top it looks most like, whose rules it takes
 
 
 def catalog_features(wardrobe: Wardrobe, config: AKDConfig, device) -> tuple[list[str], np.ndarray, np.ndarray]:

@@ -25,6 +25,8 @@ def explain_pair(engine, top, bottom: str):
     lines = [f"| {'+' if r.polarity > 0 else '−'} | {r.text} | {r.confidence:.3f} | {r.contribution:+.3f} |"
              for r in sorted(fired, key=lambda r: -r.confidence)]
     top_name = common.caption(engine.wardrobe, e.top) if e.top != "upload" else "your top"
+    if e.like:
+        top_name += f" (its rules as for the catalog top it looks most like, {common.caption(engine.wardrobe, e.like)})"
     text = (f"**{top_name}** with **{common.caption(engine.wardrobe, e.bottom)}**\n\n"
             f"Student (no rules) **{e.student_score:+.3f}** · teacher (with rules) **{e.teacher_score:+.3f}** · "
             f"confidence left on no rule {e.null_confidence:.3f}\n\n")
