@@ -1,12 +1,22 @@
 """`stylist bench`: how fast the stylist is, each figure beside a baseline measured in the same run.
 
-- `calls`: median and p95 latency of every engine call on the catalog (warm), each beside a
-  baseline (e.g. the index path vs exhaustive numpy scoring; the student vs the teacher).
-- `startup_s`: from an engine-less process to a loaded engine (`StylistEngine.from_checkpoints`).
-- `peak_mb`: the process's peak resident memory.
-- `scale`: the retrieval path on 10k / 100k / 1M synthetic item embeddings: build time, index
-  memory, median query latency and recall@10 against exact search (the exact flat search's
-  median latency is its baseline).
+- `calls`: median and p95 latency of every engine call on the catalog (warm: after untimed calls
+  that build the lazy caches; `first_ms` is the cold first call), each beside a baseline timed
+  alternately with it on the same inputs (`baseline` names it, `baseline_median_ms` is its median,
+  `ratio` = median / baseline median: below 1, faster than the baseline):
+  complete: the faiss index's candidates rescored vs every bottom rescored (exhaustive);
+  explain: the student's bare score of the pair; build_outfit: greedy decoding (beam 1);
+  fill_in_blank / score_outfit: the Siamese pairwise baseline stored in the Bi-LSTM checkpoint;
+  recommend_outfits: the FND teacher vs its compressed student; design: the GAN's samples
+  without the preference ascent (steps=0). A call whose model has no checkpoint is
+  `{"skipped": reason}`.
+- `startup_s`: a fresh Python process to a loaded engine (imports + `StylistEngine.from_checkpoints`).
+- `peak_mb`: that fresh process's peak resident memory after one call of every engine method (the
+  serving footprint, without the benchmark's baselines).
+- `scale`: the retrieval path (`ItemIndex`) on 10k / 100k / 1M synthetic item embeddings: build
+  time, index memory, median query latency and recall@10 against exact search (the exact flat
+  search's median latency is its baseline).
+- `device`: what ran it (CPU model, cores, threads; or the CUDA device).
 
 Figures are medians over repeated calls; these machines are noisy, so compare ratios within a
 run rather than absolute numbers across runs.
@@ -14,33 +24,57 @@ run rather than absolute numbers across runs.
 from __future__ import annotations
 
 import itertools
+import json
+import math
+import os
+import platform
 import resource
 import statistics
+import subprocess
 import sys
 import time
+from pathlib import Path
 
 import faiss
 import numpy as np
+import torch
 
+from stylist_app.data.tasks import fitb_questions
 from stylist_app.index import ItemIndex
+from stylist_app.models.bilstm import _load_models, _mean_pairwise
 
 SCALE_SIZES = (10_000, 100_000, 1_000_000)
 SCALE_DIM = 64
 N_QUERIES = 200
+N_INPUTS = 20  # distinct inputs per engine call, cycled through
 
 
-def timed(fn, repeats: int = 30, warmup: int = 3) -> dict:
-    """Median and p95 wall time of `fn()` in milliseconds, after `warmup` untimed calls."""
+def _summary(times: list[float]) -> dict:
+    """Median and p95 (nearest rank) in milliseconds of `times`."""
+    times = sorted(times)
+    return {"median_ms": round(statistics.median(times), 3), "p95_ms": round(times[math.ceil(0.95 * len(times)) - 1], 3),
+            "n": len(times)}
+
+
+def timed(fn, repeats: int = 30, warmup: int = 3, baseline=None) -> dict:
+    """Median and p95 wall time of `fn()` in milliseconds, after `warmup` untimed calls; with a `baseline`
+    callable, it is called alternately with `fn` (so both see the same load) and its figures are added."""
+    fns = [fn] if baseline is None else [fn, baseline]
+    times = [[] for _ in fns]
     for _ in range(warmup):
-        fn()
-    times = []
+        for f in fns:
+            f()
     for _ in range(repeats):
-        t = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t) * 1000)
-    times.sort()
-    return {"median_ms": round(statistics.median(times), 3), "p95_ms": round(times[int(0.95 * (len(times) - 1))], 3),
-            "n": repeats}
+        for f, out in zip(fns, times):
+            t = time.perf_counter()
+            f()
+            out.append((time.perf_counter() - t) * 1000)
+    out = _summary(times[0])
+    if baseline is not None:
+        base = _summary(times[1])
+        out.update(baseline_median_ms=base["median_ms"], baseline_p95_ms=base["p95_ms"],
+                   ratio=round(out["median_ms"] / max(base["median_ms"], 1e-9), 4))
+    return out
 
 
 def peak_mb() -> float:
@@ -49,6 +83,165 @@ def peak_mb() -> float:
     return round(rss / (1024 * 1024 if sys.platform == "darwin" else 1024), 1)
 
 
+def describe_device(device) -> str:
+    """One line: the CUDA device, or the CPU model with its cores and the threads torch and faiss use."""
+    if device.type == "cuda":
+        props = torch.cuda.get_device_properties(device)
+        return f"cuda: {props.name}, {props.total_memory / 2**30:.0f} GiB, torch {torch.__version__}"
+    name = platform.processor() or platform.machine()
+    if Path("/proc/cpuinfo").is_file():
+        name = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                     if line.startswith("model name")), name)
+    return (f"cpu: {name}, {os.cpu_count()} cores, torch {torch.__version__} on {torch.get_num_threads()} "
+            f"thread(s), faiss on {faiss.omp_get_max_threads()} thread(s)")
+
+
+# ---------------------------------------------------------------- start-up
+_STARTUP = """
+import json, sys, time
+from stylist_app.bench import peak_mb, warm_up
+from stylist_app.engine import StylistEngine
+engine = StylistEngine.from_checkpoints(sys.argv[1], data=sys.argv[2], device=sys.argv[3])
+loaded = time.time()
+warm_up(engine)
+print(json.dumps({"loaded": loaded, "peak_mb": peak_mb()}))
+"""
+
+
+def startup(checkpoints, data: str, device: str) -> dict:
+    """In a fresh Python process: seconds from its start to a loaded engine (`startup_s`), and its peak
+    memory after one call of every engine method (`peak_mb`: the serving footprint, without the bench's
+    baselines)."""
+    t = time.time()
+    done = subprocess.run([sys.executable, "-c", _STARTUP, str(checkpoints), data, device],
+                          capture_output=True, text=True)
+    if done.returncode:
+        raise ChildProcessError(f"the start-up probe failed: {' '.join(done.stderr.strip().splitlines()[-1:])}")
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    return {"startup_s": round(out["loaded"] - t, 2), "peak_mb": out["peak_mb"]}
+
+
+# ---------------------------------------------------------------- engine calls
+def call_table(engine) -> dict:
+    """{call name: (call, baseline, inputs, baseline name)} for every engine call whose models are loaded,
+    {call name: reason} for the others. Inputs come from the test split (N_INPUTS of each)."""
+    w, table = engine.wardrobe, {}
+
+    def missing(*names: str) -> str | None:
+        for name in names:
+            if name not in engine.models:
+                return f"{name}: {engine.skipped.get(name, f'no {name} checkpoint in {engine.checkpoint_dir}')}"
+        return None
+
+    if why := missing("akd"):
+        table.update(dict.fromkeys(("complete", "complete_upload", "explain"), why))
+    else:
+        akd = engine.model("akd")
+        pairs = [(t, b) for o in w.split_outfits("test") for t in o.items if akd.slots.get(t) == "top"
+                 for b in o.items if akd.slots.get(b) == "bottom"][:N_INPUTS]
+        n_bottoms = sum(s == "bottom" for s in akd.slots.values())
+
+        def exhaustive(top):  # every bottom rescored (the index returns them all), then the best 10
+            return engine.complete(top, k=n_bottoms)[:10]
+
+        def bare_score(pair):  # the student's inner product <u_t, u_b>, no rules
+            with engine.inference():
+                rows = [akd.rows[pair[0]], akd.rows[pair[1]]]
+                u = akd.main.rows_latent("top", akd.image_mean.new_tensor(rows[:1], dtype=torch.long))
+                v = akd.main.rows_latent("bottom", akd.image_mean.new_tensor(rows[1:], dtype=torch.long))
+                return float(u @ v.T)
+
+        def complete(top):
+            return engine.complete(top, k=10)
+
+        every = "exhaustive: every bottom rescored with the rules (no index)"
+        table["complete"] = (complete, exhaustive, [t for t, _ in pairs], every)
+        table["complete_upload"] = (complete, exhaustive, [w.items[t].load_image() for t, _ in pairs], every)
+        table["explain"] = (lambda p: engine.explain(*p), bare_score, pairs,
+                            "the student's bare score of the pair (no rules)")
+
+    if why := missing("bilstm"):
+        table.update(dict.fromkeys(("build_outfit", "build_outfit_upload", "fill_in_blank", "score_outfit"), why))
+    else:
+        outfits = [o.items for o in w.split_outfits("test")[:N_INPUTS]]
+
+        def siamese_scores(outfits):  # mean cosine over each outfit's pairs, catalog embeddings computed once
+            def load():
+                siamese = _load_models(engine.checkpoint_dir, w, engine.device).baselines["siamese"]
+                with engine.inference():
+                    return siamese.rows, torch.nn.functional.normalize(siamese.net(siamese.features).float(), dim=-1)
+
+            rows, g = engine.cached(("bench", "siamese"), load)
+            with engine.inference():
+                return [_mean_pairwise(g[[rows[i] for i in o]]) for o in outfits]
+
+        def siamese_fitb(q):
+            context = q.context()
+            return siamese_scores([context[:q.position] + (c,) + context[q.position:] for c in q.candidates])
+
+        greedy = "greedy decoding (beam 1) from the same input"
+        pairwise = "Siamese pairwise compatibility (the Bi-LSTM paper's baseline), catalog embeddings cached"
+        table["build_outfit"] = (lambda q: engine.build_outfit([q]), lambda q: engine.build_outfit([q], beam=1),
+                                 [o[0] for o in outfits], greedy)
+        table["build_outfit_upload"] = (lambda x: engine.build_outfit([x]), lambda x: engine.build_outfit([x], beam=1),
+                                        [w.items[o[0]].load_image() for o in outfits], greedy)
+        table["fill_in_blank"] = (lambda q: engine.fill_in_blank(q.context(), q.position, q.candidates),
+                                  siamese_fitb, fitb_questions(w, "test")[:N_INPUTS], pairwise)
+        table["score_outfit"] = (engine.score_outfit, lambda o: siamese_scores([o]), outfits, pairwise)
+
+    if why := missing("fnd"):
+        table["recommend_outfits"] = why
+    else:
+        table["recommend_outfits"] = (lambda u: engine.recommend_outfits(u, k=10),
+                                      lambda u: engine.recommend_outfits(u, k=10, model="teacher"),
+                                      engine.model("fnd").data.user_ids[:N_INPUTS],
+                                      "the FND teacher (uncompressed) on the same shoppers")
+
+    if why := missing("dvbpr", "gan"):
+        table["design"] = why
+    else:
+        table["design"] = (lambda u: engine.design(user=u, category="top", n=4, steps=50),
+                           lambda u: engine.design(user=u, category="top", n=4, steps=0),
+                           list(engine.model("dvbpr").user_rows)[:N_INPUTS],
+                           "the GAN's samples without the preference ascent (steps=0)")
+    return table
+
+
+def warm_up(engine) -> None:
+    """One call of every engine method that can run (builds the lazy caches: indices, encoders, tables)."""
+    for entry in call_table(engine).values():
+        if isinstance(entry, tuple):
+            entry[0](entry[2][0])
+
+
+def engine_calls(engine, repeats: int = 30) -> dict:
+    """Every engine call's latency beside its baseline (the module docstring); design: a sixth of `repeats`.
+
+    Per call: the cold first call (`first_ms`), then the call and its baseline alternately over the
+    cycled inputs after 3 (design: 1) untimed rounds; `complete*` also gets `agreement@10`, the share
+    of the exhaustive top 10 that the index path returns."""
+    out = {}
+    for name, entry in call_table(engine).items():
+        if isinstance(entry, str):
+            out[name] = {"skipped": entry}
+            continue
+        fn, baseline, inputs, baseline_name = entry
+        t = time.perf_counter()
+        fn(inputs[0])
+        first_ms = (time.perf_counter() - t) * 1000
+        a, b = (itertools.cycle(inputs).__next__ for _ in range(2))
+        heavy = name == "design"
+        out[name] = {**timed(lambda: fn(a()), max(3, repeats // 6) if heavy else repeats, 1 if heavy else 3,
+                             baseline=lambda: baseline(b())),
+                     "first_ms": round(first_ms, 1), "baseline": baseline_name}
+        if name.startswith("complete"):
+            out[name]["agreement@10"] = round(float(np.mean(
+                [len({m.item_id for m in fn(x)} & {m.item_id for m in baseline(x)}) / 10 for x in inputs])), 4)
+        print(f"{name}: {out[name]}", flush=True)
+    return out
+
+
+# ---------------------------------------------------------------- scale
 def synthetic_embeddings(n: int, dim: int = SCALE_DIM, n_clusters: int = 1000, seed: int = 0) -> np.ndarray:
     """Unit vectors around `n_clusters` random centres: item embeddings cluster by kind, as real ones do."""
     rng = np.random.default_rng(seed)
@@ -57,33 +250,56 @@ def synthetic_embeddings(n: int, dim: int = SCALE_DIM, n_clusters: int = 1000, s
     return x / np.linalg.norm(x, axis=1, keepdims=True)
 
 
-def scale_point(n: int, dim: int = SCALE_DIM, k: int = 10, seed: int = 0) -> dict:
-    """Build the automatically chosen index over n synthetic items; query latency and recall@k vs exact."""
+def scale_point(n: int, dim: int = SCALE_DIM, k: int = 10, seed: int = 0, repeats: int = 100) -> dict:
+    """Build the automatically chosen index over n synthetic items (with every core); one query per call
+    through `ItemIndex.search`, beside exact flat search through the same path; recall@k vs exact."""
     both = synthetic_embeddings(n + N_QUERIES, dim, seed=seed)  # queries: new items of the same kinds
     vectors, queries = both[:n], both[n:]
-    t = time.perf_counter()
-    index = ItemIndex.build([str(i) for i in range(n)], vectors)
-    build_s = time.perf_counter() - t
+    ids = [str(i) for i in range(n)]
+    threads = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(os.cpu_count() or 1)
+    try:
+        t = time.perf_counter()
+        index = ItemIndex.build(ids, vectors)
+        build_s = time.perf_counter() - t
+    finally:
+        faiss.omp_set_num_threads(threads)
     inner = index.indices["all"]
     memory_mb = len(faiss.serialize_index(inner)) / 2**20
-    exact = faiss.IndexFlatIP(dim)
-    exact.add(vectors)
-    _, truth = exact.search(queries, k)
-    _, found = inner.search(queries, k)
+    exact = ItemIndex.build(ids, vectors, flat_limit=n + 1)
+    truth, _ = exact.search(queries, k)
+    found, _ = index.search(queries, k)
     recall = float(np.mean([len(set(a) & set(b)) / k for a, b in zip(truth, found)]))
-    query = itertools.cycle(queries[:, None, :]).__next__  # one (1, dim) query per call
-    index_t = timed(lambda: index.search(query(), k), repeats=100)
-    exact_t = timed(lambda: exact.search(query(), k), repeats=30)
+    a, b = (itertools.cycle(queries[:, None, :]).__next__ for _ in range(2))  # one (1, dim) query per call
     return {"kind": type(inner).__name__, "build_s": round(build_s, 2), "memory_mb": round(memory_mb, 1),
-            "median_ms": index_t["median_ms"], "p95_ms": index_t["p95_ms"], "recall@10": round(recall, 4),
-            "baseline": "exact flat inner-product search", "baseline_median_ms": exact_t["median_ms"],
-            "ef_search": getattr(getattr(inner, "hnsw", None), "efSearch", None)}
+            **timed(lambda: index.search(a(), k), repeats, baseline=lambda: exact.search(b(), k)),
+            "recall@10": round(recall, 4), "baseline": "exact flat inner-product search (IndexFlatIP, same search path)",
+            "ef_search": getattr(getattr(inner, "hnsw", None), "efSearch", None), "dim": dim}
 
 
 def scale(sizes=SCALE_SIZES) -> dict:
+    """`scale_point` for each size, keyed by the size as a string."""
     out = {}
     for n in sizes:
         print(f"scale: {n} items ...", flush=True)
         out[str(n)] = scale_point(n)
         print(f"  {out[str(n)]}", flush=True)
+    return out
+
+
+def run(checkpoints="checkpoints", data: str = "builtin", device: str = "auto", sizes=SCALE_SIZES,
+        repeats: int = 30, threads: int | None = 1) -> dict:
+    """The whole benchmark (the module docstring): start-up and peak memory in a fresh process, every
+    call beside its baseline in this one (torch and faiss on `threads`), then the scale points."""
+    from stylist_app.engine import StylistEngine
+
+    engine = StylistEngine.from_checkpoints(checkpoints, data=data, device=device, threads=threads)
+    started = startup(checkpoints, data, device)
+    print(f"startup: {started}", flush=True)
+    if threads is not None:
+        faiss.omp_set_num_threads(threads)
+    out = {"calls": engine_calls(engine, repeats), **started, "device": describe_device(engine.device),
+           "load_average_1min": round(os.getloadavg()[0], 2), "data": data, "checkpoints": str(checkpoints),
+           "repeats": repeats}
+    out["scale"] = scale(sizes)
     return out

@@ -152,6 +152,40 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
 
 
+# ---------------------------------------------------------------- bench
+def _sizes(value: str) -> tuple[int, ...]:
+    try:
+        return tuple(_positive(v) for v in value.split(",") if v.strip())
+    except (ValueError, argparse.ArgumentTypeError) as err:
+        raise argparse.ArgumentTypeError(f"sizes are positive integers separated by commas, got {value!r}") from err
+
+
+def cmd_bench(args) -> None:
+    from stylist_app.bench import SCALE_SIZES, run
+
+    sizes = () if args.skip_scale else args.sizes or SCALE_SIZES
+    result = run(args.checkpoints, data=args.data, device=args.device, sizes=sizes, repeats=args.repeats,
+                 threads=args.threads or None)
+    write_json(args.json, result)
+    print(f"wrote {args.json}")
+
+
+def _add_bench_command(sub) -> None:
+    b = sub.add_parser("bench", help="latency of every engine call, start-up, memory and index scale, beside baselines",
+                       description="Median and p95 latency of every engine call (warm) beside a baseline timed in the "
+                                   "same run, start-up time, peak memory, and the retrieval index on synthetic "
+                                   "catalogs; see benchmarks/README.md.")
+    b.add_argument("--json", required=True)
+    b.add_argument("--data", default="builtin")
+    b.add_argument("--checkpoints", default="checkpoints")
+    b.add_argument("--device", type=_device, default="auto", help="auto | cpu | cuda (auto: cuda when available)")
+    b.add_argument("--repeats", type=_positive, default=30, help="timed calls per engine call (design: a sixth)")
+    b.add_argument("--threads", type=_non_negative, default=1, help="torch / faiss CPU threads (0: their default)")
+    b.add_argument("--sizes", type=_sizes, default=None, help="scale points (default 10000,100000,1000000)")
+    b.add_argument("--skip-scale", action="store_true", help="no scale points (a quick run)")
+    b.set_defaults(func=cmd_bench)
+
+
 # ---------------------------------------------------------------- app
 def cmd_app(args) -> None:
     from stylist_app.ui import launch
@@ -184,6 +218,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.set_defaults(func=cmd_data_sheet)
 
     _add_model_commands(sub)
+    _add_bench_command(sub)
 
     a = sub.add_parser("app", help="start the Gradio app")
     a.add_argument("--data", default="builtin")

@@ -1,0 +1,86 @@
+"""`stylist bench` on tiny inputs: the JSON's keys and sane values (no timing assertions).
+
+Quick AKD and Bi-LSTM checkpoints of the small studio wardrobe (thumbnail features) stand in for
+the shipped ones; FND, DVBPR and the GAN have no checkpoint here, so their calls say skipped.
+"""
+import json
+from dataclasses import replace
+
+import pytest
+import torch
+
+from stylist_app import bench
+from stylist_app.cli import main
+from stylist_app.engine import StylistEngine
+from stylist_app.models import akd, bilstm
+
+AKD_FAST = akd.AKDConfig(image_encoder="thumbnail", seeds=(0,), epochs=1)
+BILSTM_FAST = bilstm.BiLSTMConfig(image_encoder="thumbnail", dim=32, min_count=3)
+TIMED = ("complete", "complete_upload", "explain", "build_outfit", "build_outfit_upload", "fill_in_blank",
+         "score_outfit")
+
+
+@pytest.fixture(scope="module")
+def checkpoints(small_wardrobe, tmp_path_factory):
+    threads = torch.get_num_threads()
+    out = tmp_path_factory.mktemp("bench-ckpt")
+    akd.train(small_wardrobe, out, device="cpu", config=AKD_FAST)
+    bilstm.train(small_wardrobe, out, device="cpu", config=replace(BILSTM_FAST),
+                 settings=bilstm.TrainSettings(epochs=1, batch_size=64))
+    torch.set_num_threads(threads)
+    return out
+
+
+@pytest.fixture(scope="module")
+def calls(checkpoints, small_dir):
+    threads = torch.get_num_threads()
+    engine = StylistEngine.from_checkpoints(checkpoints, data=f"builtin:{small_dir}", device="cpu")
+    yield bench.engine_calls(engine, repeats=2)
+    torch.set_num_threads(threads)
+
+
+def test_every_call_has_its_figures_beside_a_named_baseline(calls):
+    for name in TIMED:
+        c = calls[name]
+        assert 0 < c["median_ms"] <= c["p95_ms"] and c["n"] == 2, name
+        assert isinstance(c["baseline"], str) and c["baseline"] and c["baseline_median_ms"] > 0, name
+        assert c["first_ms"] > 0 and c["ratio"] > 0, name
+    for name in ("complete", "complete_upload"):
+        assert 0 <= calls[name]["agreement@10"] <= 1
+
+
+def test_calls_without_a_checkpoint_say_why(calls):
+    assert "fnd" in calls["recommend_outfits"]["skipped"]
+    assert "dvbpr" in calls["design"]["skipped"]
+
+
+def test_scale_point_reports_recall_against_exact_search():
+    out = bench.scale([2000])
+    point = out["2000"]
+    assert point["kind"] == "IndexFlatIP" and point["recall@10"] == 1.0
+    assert point["build_s"] >= 0 and point["memory_mb"] > 0 and point["median_ms"] > 0
+    assert point["baseline_median_ms"] > 0 and point["baseline"]
+
+
+def test_timed_calls_the_baseline_alternately():
+    order = []
+    t = bench.timed(lambda: order.append("a"), repeats=3, warmup=1, baseline=lambda: order.append("b"))
+    assert order == ["a", "b"] * 4 and t["n"] == 3 and t["p95_ms"] >= t["median_ms"] >= 0
+    assert t["baseline_p95_ms"] >= t["baseline_median_ms"] >= 0 and "ratio" in t
+
+
+def test_cli_writes_the_contract_keys(checkpoints, small_dir, tmp_path):
+    out, threads = tmp_path / "bench.json", torch.get_num_threads()
+    assert main(["bench", "--json", str(out), "--checkpoints", str(checkpoints), "--data", f"builtin:{small_dir}",
+                 "--device", "cpu", "--repeats", "1", "--skip-scale"]) == 0
+    torch.set_num_threads(threads)
+    d = json.loads(out.read_text())
+    assert {"calls", "startup_s", "peak_mb", "scale", "device"} <= set(d)
+    assert set(TIMED) <= set(d["calls"]) and d["scale"] == {}
+    assert d["startup_s"] > 0 and d["peak_mb"] > 0 and d["device"].startswith("cpu")
+
+
+def test_cli_rejects_bad_sizes(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["bench", "--json", "x.json", "--sizes", "10,-3"])
+    assert exit_.value.code == 2 and "sizes" in capsys.readouterr().err
