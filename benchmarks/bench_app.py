@@ -4,7 +4,8 @@ doing mixed actions for 60 s; errors and p50/p95 latency per endpoint.
     python benchmarks/bench_app.py --users 16 --seconds 60 --json app_load.json
 
 Each user is a thread with its own Client, looping over a random action with real inputs (uploads
-included). Latency is the client's round trip (queue wait included). Run on an otherwise idle machine.
+included). Latency is the client's round trip, queue wait included, without downloading the pictures
+a result links to (a browser fetches those separately). Run on an otherwise idle machine.
 """
 import argparse
 import json
@@ -83,7 +84,7 @@ def main() -> None:
     print(f"python app.py -> page answering: {startup:.1f} s", flush=True)
     try:
         url = f"http://127.0.0.1:{port}/"
-        warm = Client(url, verbose=False)
+        warm = Client(url, verbose=False, download_files=False)
         from stylist_app.data import load
 
         USERS.extend(sorted(load("builtin").users)[:50])
@@ -96,7 +97,7 @@ def main() -> None:
 
         def user(seed: int) -> None:
             random.seed(seed)
-            client = Client(url, verbose=False)
+            client = Client(url, verbose=False, download_files=False)
             todo = actions(client)
             while time.perf_counter() < stop:
                 name = random.choice(list(todo))

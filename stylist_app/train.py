@@ -46,6 +46,7 @@ class TrainConfig:
     lr_decay_every: int = 0  # multiply the lr by lr_decay every this many epochs (0: constant)
     lr_decay: float = 0.5
     grad_clip: float = 0.0  # max gradient norm (0: no clipping)
+    betas: tuple[float, float] = (0.9, 0.999)  # AdamW's moment decays (GANs train with beta1 = 0.5)
 
 
 @dataclass
@@ -98,7 +99,7 @@ def seed_everything(seed: int) -> None:
 
 def _optimizer(params, cfg: TrainConfig) -> torch.optim.Optimizer:
     if cfg.optimizer == "adamw":
-        return torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
+        return torch.optim.AdamW(params, lr=cfg.lr, betas=cfg.betas, weight_decay=cfg.weight_decay)
     if cfg.optimizer == "sgd":
         return torch.optim.SGD(params, lr=cfg.lr, momentum=0.9, weight_decay=cfg.weight_decay)
     raise ValueError(f"unknown optimizer {cfg.optimizer!r} (expected adamw or sgd)")

@@ -95,7 +95,7 @@ def test_for_you_student_beside_teacher(served):
     user = sorted(engine.wardrobe.users)[0]
     student, teacher, text, table = client.predict(user, 4, api_name="/recommend_outfits")
     assert "| student |" in text and "| teacher |" in text and "ms" in text
-    assert Image.open(student).size[1] == Image.open(teacher).size[1] == 4 * 96  # one row per outfit
+    assert Image.open(student).size[1] == Image.open(teacher).size[1] == 36 + 4 * 96  # one row per outfit
     rows = {m: [r for r in table["data"] if r[0] == m] for m in ("student", "teacher")}
     assert [r[2] for r in rows["student"]] == engine.recommend_outfits(user, 4).outfit_ids
     assert [r[2] for r in rows["teacher"]] == engine.recommend_outfits(user, 4, model="teacher").outfit_ids
@@ -107,7 +107,8 @@ def test_design_canvas(served):
         pytest.skip("no gan checkpoint shipped: the Design canvas tab shows the train command instead")
     user = sorted(engine.wardrobe.users)[0]
     gallery, text, reference = client.predict(user, "", "top", 2, 1.0, 5, 0, "", api_name="/design")
-    assert len(gallery) == 2 and "preference" in gallery[0]["caption"] and "2 top designs" in text
+    assert len(gallery) == 2 and gallery[0]["caption"].startswith("#1") and "2 top designs" in text
+    assert text.count("| #") == 2  # preference before / after and realism of each design
     liked = ", ".join(engine.wardrobe.items_in_slot("shoes")[:3])
     gallery, text, reference = client.predict(user, liked, "shoes", 1, 0.5, 3, 1, "", api_name="/design")
     assert "taste fitted to 3 liked items" in text

@@ -58,6 +58,8 @@ TABS = {
 def build_app(data: str = "builtin", checkpoints: str = "checkpoints", engine: StylistEngine | None = None) -> gr.Blocks:
     engine = engine or StylistEngine.from_checkpoints(checkpoints, data=data)
     w = engine.wardrobe
+    # the catalog's picture folders are served as they are (galleries hand Gradio the files, no re-encoding)
+    gr.set_static_paths(sorted({str(Path(i.image).parent) for i in w.items.values() if isinstance(i.image, (str, Path))}))
     examples = example_tops(engine)
     with gr.Blocks(title="Stylist") as app:
         gr.Markdown("# Stylist\nAn interactive AI stylist: complete a look, build an outfit, design for a taste, "
@@ -79,8 +81,9 @@ def build_app(data: str = "builtin", checkpoints: str = "checkpoints", engine: S
 
 
 def launch(data: str = "builtin", checkpoints: str = "checkpoints", host: str = "127.0.0.1", port: int = 7860,
-           concurrency: int = 4, **kwargs):
-    """Serve the app; `concurrency` events run at once (the engine is shared and thread-safe)."""
+           concurrency: int = 2, **kwargs):
+    """Serve the app; each action runs at most `concurrency` calls at once (design: one), the rest queue.
+    The engine is shared and thread-safe; on a 2-core machine more parallel calls only slow each other."""
     app = build_app(data, checkpoints)
     app.queue(default_concurrency_limit=concurrency, max_size=64)
     return app.launch(server_name=host, server_port=port, theme=THEME, css=CSS, share=False, **kwargs)

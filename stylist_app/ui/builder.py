@@ -16,7 +16,7 @@ def _picture(engine, uploads: list, name: str):
     """A built outfit's item as a picture: a catalog thumbnail, or the upload it came from."""
     if name.startswith("upload-"):
         return uploads[int(name.split("-")[1])]
-    return common.thumb(engine.wardrobe, name)
+    return common.picture(engine.wardrobe, name)
 
 
 def build_outfit(engine, image, ids, words, length):
@@ -46,7 +46,7 @@ def fill_blank(engine, outfit_ids, blank, candidate_ids):
     answer = engine.fill_in_blank(outfit, blank, candidates)
     table = pd.DataFrame([{"rank": n + 1, "candidate": c, "title": wardrobe.items[c].title, "compatibility": round(s, 4)}
                           for n, (c, s) in enumerate(answer.ranking)])
-    completed = [(common.thumb(wardrobe, i), common.caption(wardrobe, i)) for i in answer.outfit]
+    completed = [(common.picture(wardrobe, i), common.caption(wardrobe, i)) for i in answer.outfit]
     return table, completed
 
 
@@ -77,7 +77,7 @@ def render(engine, examples: dict) -> None:
         with gr.Column(scale=5):
             summary = gr.Markdown("Give a picture, some ids or a few words, then press **Build the outfit**.")
             gallery = gr.Gallery(label="The outfit, slot by slot", columns=5, height=300, object_fit="contain",
-                                 allow_preview=False)
+                                 allow_preview=False, format="jpeg")
             steps = gr.Dataframe(label="Each slot: how it was filled and what else was weighed", wrap=True)
     go.click(friendly(lambda *a: build_outfit(engine, *a)), [image, ids, words, length], [gallery, summary, steps],
              api_name="build_outfit", preprocess=False)  # raw upload: open_image reports bad files
@@ -92,7 +92,7 @@ def render(engine, examples: dict) -> None:
             answer = gr.Button("Rank the candidates", variant="primary")
         ranking = gr.Dataframe(label="Candidates, best first")
         completed = gr.Gallery(label="The outfit completed with the best candidate", columns=6, height=200,
-                               object_fit="contain", allow_preview=False)
+                               object_fit="contain", allow_preview=False, format="jpeg")
     ask.click(lambda: random_question(engine), None, [outfit_ids, blank, candidate_ids], api_name="fitb_question")
     answer.click(friendly(lambda *a: fill_blank(engine, *a)), [outfit_ids, blank, candidate_ids], [ranking, completed],
                  api_name="fill_in_blank")

@@ -2,6 +2,7 @@
 import gradio as gr
 
 from stylist_app.data.schema import SLOTS, Wardrobe
+from stylist_app.ui.common import picture
 
 PAGE = 48
 
@@ -14,7 +15,7 @@ def search(wardrobe: Wardrobe, slot: str, words: str) -> tuple[list, str]:
     terms = words.split()
     hits = [i for i in wardrobe.items.values()
             if (slot == "all" or i.slot == slot) and all(t in i.text.lower() for t in terms)]
-    gallery = [(i.load_image(), f"{i.title} · {i.id}") for i in hits[:PAGE]]
+    gallery = [(picture(wardrobe, i.id), f"{i.title} · {i.id}") for i in hits[:PAGE]]
     return gallery, f"{len(hits)} items match" + (f"; showing the first {PAGE}" if len(hits) > PAGE else "")
 
 
@@ -24,7 +25,7 @@ def render(wardrobe: Wardrobe) -> None:
         words = gr.Textbox(label="Words", placeholder="e.g. navy striped cotton", scale=3)
         go = gr.Button("Search", variant="primary", scale=1)
     summary = gr.Markdown()
-    gallery = gr.Gallery(label="Catalog", columns=6, height=620, object_fit="contain")
+    gallery = gr.Gallery(format="jpeg", label="Catalog", columns=6, height=620, object_fit="contain")
 
     def run(s, w):
         return search(wardrobe, s, w)

@@ -141,8 +141,13 @@ def top_or_id(wardrobe, image, iid: str, slot: str):
     raise InputError(f"Please upload a picture of a {slot} or type a catalog {slot} id.")
 
 
-def thumb(wardrobe, iid: str, size: int = 160) -> Image.Image:
-    img = wardrobe.items[iid].load_image()
+def picture(wardrobe, iid: str, size: int = 256):
+    """An item's picture for a gallery: its file when it has one (Gradio serves it as it is, no re-encoding),
+    else the image scaled to fit `size`."""
+    item = wardrobe.items[iid]
+    if isinstance(item.image, (str, Path)) and Path(item.image).is_file():
+        return str(item.image)
+    img = item.load_image()
     img.thumbnail((size, size))
     return img
 
@@ -161,14 +166,15 @@ def outfit_sheet(wardrobe, outfits: list, labels: list[str], size: int = 96) -> 
     """Outfits one per row, each row its label then its items' pictures: a ranked list at a glance."""
     from PIL import ImageDraw
 
-    label_w, width = 120, max((len(o) for o in outfits), default=1)
-    sheet = Image.new("RGB", (label_w + size * width, size * max(len(outfits), 1)), "white")
+    label_w, width, top = 120, max((len(o) for o in outfits), default=1), 36  # top: room for Gradio's label
+    sheet = Image.new("RGB", (label_w + size * width, top + size * max(len(outfits), 1)), "white")
     draw = ImageDraw.Draw(sheet)
     for row, (items, label) in enumerate(zip(outfits, labels)):
-        draw.text((8, row * size + size // 2 - 14), label, fill=(60, 50, 45), font_size=15)
-        sheet.paste(strip([wardrobe.items[i].load_image() for i in items], size), (label_w, row * size))
+        y = top + row * size
+        draw.text((8, y + size // 2 - 10), label, fill=(60, 50, 45), font_size=15)
+        sheet.paste(strip([wardrobe.items[i].load_image() for i in items], size), (label_w, y))
         if row:
-            draw.line([(0, row * size), (sheet.width, row * size)], fill=(232, 226, 220))
+            draw.line([(0, y), (sheet.width, y)], fill=(232, 226, 220))
     return sheet
 
 

@@ -15,7 +15,7 @@ def complete_look(engine, image, top_id, words, k):
     matches = engine.complete(top, k=k, text=words)
     if not matches:
         raise InputError("No bottoms in this catalog match.")
-    gallery = [(common.thumb(wardrobe, m.item_id), f"{m.score:+.2f} · {common.caption(wardrobe, m.item_id)}")
+    gallery = [(common.picture(wardrobe, m.item_id), f"{m.score:+.2f} · {common.caption(wardrobe, m.item_id)}")
                for m in matches]
     best = matches[0]
     fired = ", ".join(f"{'+' if r.polarity > 0 else '−'} {r.name} ({r.confidence:.2f})" for r in best.rules) or "none"
@@ -40,7 +40,7 @@ def render(engine, examples: dict) -> None:
         with gr.Column(scale=5):
             summary = gr.Markdown("Upload a top or pick an example, then press **Complete the look**.")
             gallery = gr.Gallery(label="Bottoms that go with it", columns=4, height=520, object_fit="contain",
-                                 allow_preview=False)
+                                 allow_preview=False, format="jpeg")
             plot, scores = rules.pair_outputs()
     state = gr.State({})
 

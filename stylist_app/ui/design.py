@@ -32,19 +32,19 @@ def design(engine, user, liked, category, n, eta, steps, seed, from_item, progre
     progress((0, max(steps, 1)), desc="Designing", unit="steps")
     d = engine.design(user=user, liked_items=liked, category=category, n=n, eta=eta, steps=steps, seed=seed,
                       from_item=from_item, progress=lambda k, total: progress((k, total), desc="Designing", unit="steps"))
-    gallery = [(img, f"preference {b:+.2f} → {a:+.2f} · realism {r:+.2f}")
-               for img, b, a, r in zip(d.images, d.preference_before, d.preference_after, d.realism)]
+    gallery = [(img, f"#{k + 1}  {a:+.2f}") for k, (img, a) in enumerate(zip(d.images, d.preference_after))]
+    table = "\n".join(f"| #{k + 1} | {b:+.2f} | {a:+.2f} | {r:+.2f} |"
+                      for k, (b, a, r) in enumerate(zip(d.preference_before, d.preference_after, d.realism)))
     won = sum(a > d.best_existing_preference for a in d.preference_after)
     who = f"shopper `{user}`" if user else f"a taste fitted to {len(liked)} liked items"
     text = (f"**{len(d.images)} {d.category} designs** for {who}; eta {eta:g}, {steps} steps, seed {seed}. "
             f"{won} of {len(d.images)} beat the catalog's best {d.category} for this taste "
             f"(**{common.caption(wardrobe, d.best_existing)}**, preference {d.best_existing_preference:+.2f}).")
+    text += ("\n\n| design | preference before | after | realism (discriminator) |\n|---|---|---|---|\n" + table)
     if d.from_item:
-        text += f" Edited from **{common.caption(wardrobe, d.from_item)}** (preference {d.from_item_preference:+.2f})."
-    reference = [(common.thumb(wardrobe, d.best_existing, 256), "catalog's best for this taste")]
-    if d.from_item:
-        reference.insert(0, (common.thumb(wardrobe, d.from_item, 256), "the item edited"))
-    return gallery, text, reference
+        text += f"\n\nEdited from **{common.caption(wardrobe, d.from_item)}** (preference {d.from_item_preference:+.2f})."
+    reference = [d.from_item] if d.from_item else []
+    return gallery, text, common.strip([wardrobe.items[i].load_image() for i in reference + [d.best_existing]], 160)
 
 
 def render(engine, examples: dict) -> None:
@@ -63,8 +63,9 @@ def render(engine, examples: dict) -> None:
             go = gr.Button("Design", variant="primary")
         with gr.Column(scale=5):
             summary = gr.Markdown("Choose a shopper or list items you like, pick a category and press **Design**.")
-            gallery = gr.Gallery(label="New designs", columns=4, height=420, object_fit="contain", allow_preview=False)
-            reference = gr.Gallery(label="For comparison", columns=4, height=220, object_fit="contain",
-                                   allow_preview=False)
+            gallery = gr.Gallery(label="New designs", columns=4, height=420, object_fit="contain", allow_preview=False, format="jpeg")
+            reference = gr.Image(label="For comparison: the item edited (if any), the catalog's best for this taste",
+                                 type="pil", format="jpeg", interactive=False, height=200)
     go.click(friendly(lambda *a, progress=gr.Progress(): design(engine, *a, progress=progress)),
-             [user, liked, category, n, eta, steps, seed, from_item], [gallery, summary, reference], api_name="design")
+             [user, liked, category, n, eta, steps, seed, from_item], [gallery, summary, reference], api_name="design",
+             concurrency_limit=1)  # each design keeps a core busy for about a second

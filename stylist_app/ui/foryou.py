@@ -47,7 +47,7 @@ def render(engine, examples: dict) -> None:
     summary = gr.Markdown("Choose a shopper and press **Recommend**.")
     with gr.Row():
         student = gr.Image(label="Student (compressed, served)", type="pil", interactive=False, buttons=["download"])
-        teacher = gr.Image(label="Teacher (large)", type="pil", interactive=False, buttons=["download"])
+        teacher = gr.Image(label="Teacher (large)", type="pil", format="jpeg", interactive=False, buttons=["download"])
     with gr.Accordion("As a table", open=False):
         listing = gr.Dataframe(wrap=True)
     go.click(friendly(lambda *a: recommend(engine, *a)), [user, k], [student, teacher, summary, listing],

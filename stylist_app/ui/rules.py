@@ -72,7 +72,7 @@ def render(engine, examples: dict) -> None:
             shuffle = gr.Button("A pair worn together")
     with gr.Row():
         pair_pictures = gr.Gallery(label="The pair", columns=2, height=260, object_fit="contain", scale=1,
-                                   allow_preview=False)
+                                   allow_preview=False, format="jpeg")
         with gr.Column(scale=3):
             plot, scores = pair_outputs()
     with gr.Accordion("Across the test set", open=False):
@@ -85,7 +85,7 @@ def render(engine, examples: dict) -> None:
         top = common.item_id(engine.wardrobe, top, "top")
         bottom = common.item_id(engine.wardrobe, bottom, "bottom")
         table, text = explain_pair(engine, top, bottom)
-        pictures = [(common.thumb(engine.wardrobe, i), common.caption(engine.wardrobe, i)) for i in (top, bottom)]
+        pictures = [(common.picture(engine.wardrobe, i), common.caption(engine.wardrobe, i)) for i in (top, bottom)]
         return pictures, table, text
 
     go.click(friendly(explain), [top_id, bottom_id], [pair_pictures, plot, scores], api_name="explain_pair")
