@@ -10,30 +10,17 @@ and the machine's load average: on a machine shared with other busy processes, t
 threads spin waiting for each other and each small op costs a scheduler slice, so run with
 `--threads 1` or with `OMP_WAIT_POLICY=PASSIVE` in the environment (measured on the 2-core dev
 box under load ~3: catalog id / picture / picture + text 4.5 / 20 / 22 ms median with one
-thread, 6 / 22 / 24 ms with two passive threads, 0.7 / 2.3 / 2.5 s with torch's defaults).
+thread, 6 / 22 / 24 ms with two passive threads, 0.7 / 2.3 / 2.5 s with torch's defaults; a later
+run with one thread at load ~1.5 gave 12 / 31 / 34 ms: these machines are noisy).
 """
 import argparse
 import json
 import os
-import statistics
-import time
 
 import torch
 
+from stylist_app.bench import timed_calls
 from stylist_app.engine import StylistEngine
-
-
-def timed(calls) -> dict:
-    """Median and p95 wall time in ms of the zero-argument callables, one call each, after one untimed warm-up."""
-    calls[0]()
-    times = []
-    for call in calls:
-        t = time.perf_counter()
-        call()
-        times.append((time.perf_counter() - t) * 1000)
-    times.sort()
-    return {"median_ms": round(statistics.median(times), 2), "p95_ms": round(times[int(0.95 * (len(times) - 1))], 2),
-            "n": len(times)}
 
 
 def main() -> None:
@@ -50,9 +37,9 @@ def main() -> None:
     queries = [o.items[0] for o in engine.wardrobe.split_outfits("test")[: args.n]]
     pictures = [engine.wardrobe.items[i].load_image() for i in queries]
     result = {
-        "catalog_id": timed([lambda q=q: engine.build_outfit([q]) for q in queries]),
-        "uploaded_picture": timed([lambda x=x: engine.build_outfit([x]) for x in pictures]),
-        "picture_and_text": timed([lambda x=x: engine.build_outfit([x], text="black") for x in pictures]),
+        "catalog_id": timed_calls([lambda q=q: engine.build_outfit([q]) for q in queries]),
+        "uploaded_picture": timed_calls([lambda x=x: engine.build_outfit([x]) for x in pictures]),
+        "picture_and_text": timed_calls([lambda x=x: engine.build_outfit([x], text="black") for x in pictures]),
         "n_catalog": len(engine.wardrobe.items),
         "torch_threads": torch.get_num_threads(),
         "load_average_1min": round(os.getloadavg()[0], 2),

@@ -18,26 +18,12 @@ item and four edits of it.
 import argparse
 import json
 import os
-import statistics
-import time
 
 import torch
 from PIL import Image
 
+from stylist_app.bench import timed_calls
 from stylist_app.engine import StylistEngine
-
-
-def timed(calls) -> dict:
-    """Median and p95 wall time in s of the zero-argument callables, one call each, after one untimed warm-up."""
-    calls[0]()
-    times = []
-    for call in calls:
-        t = time.perf_counter()
-        call()
-        times.append(time.perf_counter() - t)
-    times.sort()
-    return {"median_s": round(statistics.median(times), 3), "p95_s": round(times[int(0.95 * (len(times) - 1))], 3),
-            "n": len(times)}
 
 
 def design_grid(engine: StylistEngine, user: str, size: int = 64, gap: int = 12) -> Image.Image:
@@ -80,14 +66,14 @@ def main() -> None:
         vectors = model.item_vectors()
     rows = {iid: k for k, iid in enumerate(w.items)}
     result = {
-        "taste_fit": timed([lambda c=c, k=k: model.fit_taste(vectors, [rows[i] for i in by_slot[c][k:k + 5]])
+        "taste_fit": timed_calls([lambda c=c, k=k: model.fit_taste(vectors, [rows[i] for i in by_slot[c][k:k + 5]])
                             for k, (_, c) in enumerate(jobs)]),
-        "shopper_4x50": timed([lambda u=u, c=c: engine.design(user=u, category=c, n=4, eta=1.0, steps=50)
+        "shopper_4x50": timed_calls([lambda u=u, c=c: engine.design(user=u, category=c, n=4, eta=1.0, steps=50)
                                for u, c in jobs]),
-        "liked_items_4x50": timed([lambda c=c, k=k: engine.design(liked_items=by_slot[c][k:k + 5], category=c, n=4,
+        "liked_items_4x50": timed_calls([lambda c=c, k=k: engine.design(liked_items=by_slot[c][k:k + 5], category=c, n=4,
                                                                   eta=1.0, steps=50)
                                    for k, (_, c) in enumerate(jobs)]),
-        "edit_4x50": timed([lambda u=u, c=c: engine.design(user=u, from_item=by_slot[c][0], n=4, eta=1.0, steps=50)
+        "edit_4x50": timed_calls([lambda u=u, c=c: engine.design(user=u, from_item=by_slot[c][0], n=4, eta=1.0, steps=50)
                             for u, c in jobs]),
         "edit_invert_steps": engine.model("gan").config.invert_steps,
         "torch_threads": torch.get_num_threads(),

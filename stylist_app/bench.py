@@ -77,6 +77,18 @@ def timed(fn, repeats: int = 30, warmup: int = 3, baseline=None) -> dict:
     return out
 
 
+def timed_calls(calls) -> dict:
+    """Median and p95 wall time in milliseconds of zero-argument callables (e.g. one per test input),
+    each called once after one untimed call of the first."""
+    calls[0]()
+    times = []
+    for call in calls:
+        t = time.perf_counter()
+        call()
+        times.append((time.perf_counter() - t) * 1000)
+    return _summary(times)
+
+
 def peak_mb() -> float:
     """Peak resident memory of this process in MB (ru_maxrss is KB on Linux, bytes on macOS)."""
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
