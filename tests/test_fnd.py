@@ -46,6 +46,16 @@ def test_likes_split_into_train_valid_test_and_negatives_were_never_liked(small_
         data.candidates("all", 50)
 
 
+def test_thumbnails_are_cached_on_disk_by_size_and_item_identity(small_wardrobe, tmp_path, monkeypatch):
+    first = fnd.thumbnails(small_wardrobe, 16, cache_dir=tmp_path)
+    assert first.shape == (len(small_wardrobe.items), 3, 16, 16) and len(list(tmp_path.iterdir())) == 1
+    monkeypatch.setattr(fnd, "to_pixels", lambda *a, **k: pytest.fail("thumbnails recomputed"))
+    assert torch.equal(fnd.thumbnails(small_wardrobe, 16, cache_dir=tmp_path), first)
+    monkeypatch.undo()
+    fnd.thumbnails(small_wardrobe, 8, cache_dir=tmp_path)  # another size: another file
+    assert len(list(tmp_path.iterdir())) == 2
+
+
 def test_augmented_views_erase_or_swap_one_item_within_its_slot(data):
     objective = _objective(data)
     members = data.members[:200]
@@ -75,12 +85,32 @@ def test_fnd_relabels_only_the_pairs_the_teacher_ranks_the_wrong_way(data):
     bpr = -torch.nn.functional.logsigmoid(s_pos - s_neg)
     loss = _objective(data, "fnd", teacher).ranking_loss(users, pos, neg, s_pos, s_neg)
     soft = torch.nn.functional.binary_cross_entropy_with_logits(torch.tensor(1.0), torch.sigmoid(torch.tensor(-3.0)))
-    assert loss.item() == pytest.approx(((bpr[0] + soft) / 2).item(), rel=1e-5)
+    score_kd = (1 + 1 + 0 + 9) / 4  # mean over the pairs of ((s_i - t_i)^2 + (s_j - t_j)^2) / 2
+    assert loss.item() == pytest.approx(((bpr[0] + soft) / 2).item() + score_kd, rel=1e-5)
     assert _objective(data).ranking_loss(users, pos, neg, s_pos, s_neg).item() == pytest.approx(bpr.mean().item())
     kd = _objective(data, "score", teacher).ranking_loss(users, pos, neg, s_pos, s_neg)
-    assert kd.item() == pytest.approx(bpr.mean().item() + (1 + 1 + 0 + 9) / 4, rel=1e-5)
+    assert kd.item() == pytest.approx(bpr.mean().item() + score_kd, rel=1e-5)
     with pytest.raises(ValueError, match="teacher"):
         _objective(data, "fnd")
+
+
+def test_fnd_loss_is_score_kd_with_the_false_negatives_soft_labels_by_hand(data):
+    # Two (user, liked, sampled) triples; the teacher ranks pair 0 right (t = 1 > -1) and pair 1 wrong
+    # (t = 0 < ln 3, a false negative: soft label sigma(-ln 3) = 1/4).
+    users = torch.tensor([0, 1])
+    pos, neg = torch.tensor([0, 1]), torch.tensor([2, 3])
+    t_outfits = torch.zeros(len(data.outfit_ids), 1)
+    t_outfits[:4, 0] = torch.tensor([1.0, 0.0, -1.0, float(np.log(3))])
+    teacher = (torch.ones(len(data.user_ids), 1), t_outfits)
+    s_pos, s_neg = torch.tensor([0.0, float(np.log(2))]), torch.tensor([0.0, 0.0])  # margins 0 and ln 2
+    # pair 0: label 1, margin 0: -ln sigma(0) = ln 2.
+    # pair 1: label 1/4, margin ln 2 (sigma = 2/3): -(1/4 ln 2/3 + 3/4 ln 1/3) = ln 3 - (1/4) ln 2.
+    # score term: ((0 - 1)^2 + (0 + 1)^2) / 2 = 1 and ((ln 2)^2 + (ln 3)^2) / 2 = 0.8437, averaged: 0.9219.
+    ln2, ln3 = np.log(2), np.log(3)
+    expected = (ln2 + ln3 - ln2 / 4) / 2 + (1 + (ln2 ** 2 + ln3 ** 2) / 2) / 2
+    loss = _objective(data, "fnd", teacher).ranking_loss(users, pos, neg, s_pos, s_neg)
+    assert loss.item() == pytest.approx(expected, rel=1e-5)
+    assert expected == pytest.approx(1.7311, abs=1e-4)
 
 
 def test_ranking_metrics_perfect_and_reversed():
