@@ -40,7 +40,7 @@ import numpy as np
 import torch
 
 from stylist_app.data.tasks import fitb_questions
-from stylist_app.index import ItemIndex
+from stylist_app.index import ItemIndex, unit
 from stylist_app.models.bilstm import _load_models, _mean_pairwise
 
 SCALE_SIZES = (10_000, 100_000, 1_000_000)
@@ -259,7 +259,7 @@ def synthetic_embeddings(n: int, dim: int = SCALE_DIM, n_clusters: int = 1000, s
     rng = np.random.default_rng(seed)
     centres = rng.normal(size=(n_clusters, dim)).astype(np.float32)
     x = centres[rng.integers(n_clusters, size=n)] + 0.6 * rng.normal(size=(n, dim)).astype(np.float32)
-    return x / np.linalg.norm(x, axis=1, keepdims=True)
+    return unit(x)
 
 
 def scale_point(n: int, dim: int = SCALE_DIM, k: int = 10, seed: int = 0, repeats: int = 100) -> dict:

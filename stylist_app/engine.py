@@ -22,7 +22,6 @@ import threading
 from pathlib import Path
 from typing import Callable
 
-import numpy as np
 import torch
 from PIL import Image
 from torch import nn
@@ -30,18 +29,12 @@ from torch import nn
 from stylist_app.checkpoints import CheckpointError, read_manifest, rebuild_hint
 from stylist_app.data.schema import Wardrobe
 from stylist_app.features import image_features, text_features
-from stylist_app.index import ItemIndex
+from stylist_app.index import ItemIndex, unit
 from stylist_app.models.encoders import make_image_encoder, make_text_encoder
 from stylist_app.models.registry import MODELS
 from stylist_app.train import autocast, pick_device
 
 log = logging.getLogger("stylist")
-
-
-def unit(x: np.ndarray) -> np.ndarray:
-    """Rows scaled to unit length (cosine similarity as an inner product)."""
-    x = np.asarray(x, dtype=np.float32)
-    return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
 
 
 class StylistEngine:

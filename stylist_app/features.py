@@ -17,6 +17,7 @@ import itertools
 import json
 import os
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import torch
@@ -96,6 +97,26 @@ def _write(path: Path, ids: list[str], feats: np.ndarray, encoder_name: str) -> 
     os.replace(tmp, path)
 
 
+def _cached(key: str, ids: list[str], compute: Callable[[], np.ndarray], name: str,
+            cache_dir: str | Path | None) -> tuple[list[str], np.ndarray]:
+    """(ids, array) from the cache file for `key`, or `compute()` written there first."""
+    path = cache_root(cache_dir) / f"{key}.safetensors"
+    if path.is_file():
+        return _read(path)
+    array = compute()
+    _write(path, ids, array, name)
+    return ids, array
+
+
+def cached_per_image(wardrobe: Wardrobe, parts: list, compute: Callable[[], np.ndarray], name: str,
+                     cache_dir: str | Path | None = None) -> tuple[list[str], np.ndarray]:
+    """(item ids, `compute()`'s (N, ...) array in catalog order), cached under a key over `parts` and every
+    item's id and picture: anything derived from the catalog's pictures alone (encoder features, thumbnails)."""
+    ids = list(wardrobe.items)
+    key = _key(itertools.chain(parts, (p for i in ids for p in (i, _image_identity(wardrobe.items[i])))))
+    return _cached(key, ids, compute, name, cache_dir)
+
+
 def _check_cacheable(encoder_name: str) -> None:
     if encoder_name in NOT_CACHEABLE:
         raise ValueError(f"encoder {encoder_name!r} is trained from scratch with its model; "
@@ -110,17 +131,12 @@ def image_features(wardrobe: Wardrobe, encoder_name: str, batch_size: int = 16, 
     `encoder`: an already-built encoder called `encoder_name`, used on a cache miss instead of making one.
     """
     _check_cacheable(encoder_name)
-    ids = list(wardrobe.items)
-    key = _key(itertools.chain(["image", encoder_name, dtype],
-                               (p for i in ids for p in (i, _image_identity(wardrobe.items[i])))))
-    path = cache_root(cache_dir) / f"{key}.safetensors"
-    if path.is_file():
-        return _read(path)
-    encoder = encoder if encoder is not None else make_image_encoder(encoder_name)
-    feats = encode_images(encoder, (wardrobe.items[i].load_image() for i in ids), batch_size, device,
-                          total=len(ids)).astype(dtype)
-    _write(path, ids, feats, encoder_name)
-    return ids, feats
+    def encode():
+        made = encoder if encoder is not None else make_image_encoder(encoder_name)
+        return encode_images(made, (wardrobe.items[i].load_image() for i in wardrobe.items), batch_size, device,
+                             total=len(wardrobe.items)).astype(dtype)
+
+    return cached_per_image(wardrobe, ["image", encoder_name, dtype], encode, encoder_name, cache_dir)
 
 
 def text_features(wardrobe: Wardrobe, encoder_name: str, batch_size: int = 256, device="cpu",
@@ -131,10 +147,9 @@ def text_features(wardrobe: Wardrobe, encoder_name: str, batch_size: int = 256, 
     ids = list(wardrobe.items)
     texts = [wardrobe.items[i].text for i in ids]
     key = _key(itertools.chain(["text", encoder_name, dtype], (p for i, t in zip(ids, texts) for p in (i, t))))
-    path = cache_root(cache_dir) / f"{key}.safetensors"
-    if path.is_file():
-        return _read(path)
-    encoder = encoder if encoder is not None else make_text_encoder(encoder_name)
-    feats = encode_texts(encoder, texts, batch_size, device).astype(dtype)
-    _write(path, ids, feats, encoder_name)
-    return ids, feats
+
+    def encode():
+        made = encoder if encoder is not None else make_text_encoder(encoder_name)
+        return encode_texts(made, texts, batch_size, device).astype(dtype)
+
+    return _cached(key, ids, encode, encoder_name, cache_dir)

@@ -5,7 +5,7 @@
 tuned at build time: the smallest of 16, 32, ..., 1024 whose recall@10 against exact search
 reaches `target_recall` (0.95) on 200 probes that stand for new items of the catalog's kind
 (catalog items moved by their nearest-neighbour distance). Scores are raw inner products:
-normalise the vectors first for cosine similarity.
+normalise the vectors first (`unit`) for cosine similarity.
 
 `search(queries, k, slot=None)` returns (ids, scores), each (n_queries, k'), k' = min(k, items
 searched), best first; `slot=None` searches every group and merges. Fewer than 20 queries run
@@ -26,6 +26,12 @@ FLAT_LIMIT = 50_000
 HNSW_M = 32
 EF_CHOICES = (16, 32, 64, 128, 256, 512, 1024)
 SERIAL_BELOW = 20  # query batches smaller than this search on one thread
+
+
+def unit(x) -> np.ndarray:
+    """Rows scaled to unit length (float32): cosine similarity as an inner product."""
+    x = np.asarray(x, dtype=np.float32)
+    return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
 
 
 def _f32(x) -> np.ndarray:

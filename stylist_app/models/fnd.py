@@ -58,7 +58,6 @@ Choices where the paper (code unreleased) is unclear:
 """
 from __future__ import annotations
 
-import itertools
 import time
 from dataclasses import dataclass
 
@@ -72,7 +71,7 @@ from stylist_app import checkpoints
 from stylist_app.data.schema import SLOT_ORDER, SLOTS, DataError
 from stylist_app.data.tasks import user_holdouts
 from stylist_app.evaluate import auc, ndcg_at_k, oracle_for
-from stylist_app.features import _image_identity, _key, _read, _write, cache_root, image_features
+from stylist_app.features import cached_per_image, image_features
 from stylist_app.models.encoders import make_image_encoder, to_pixels
 from stylist_app.train import TrainConfig, fit, pick_device, seed_everything
 
@@ -185,18 +184,16 @@ def thumbnails(wardrobe, size: int, cache_dir=None) -> torch.Tensor:
     each item's id and picture identity), so that a start-up reads one file instead of decoding and
     resizing every picture.
     """
-    ids = list(wardrobe.items)
-    key = _key(itertools.chain(["thumbnail-pixels", size, "float32"],
-                               (p for i in ids for p in (i, _image_identity(wardrobe.items[i])))))
-    path = cache_root(cache_dir) / f"{key}.safetensors"
-    if path.is_file():
-        return torch.from_numpy(_read(path)[1])
-    items = [wardrobe.items[i] for i in ids]
-    chunks = [to_pixels([i.load_image() for i in items[k:k + 500]], size)
-              for k in tqdm(range(0, len(items), 500), desc=f"{size} px thumbnails", leave=False)]
-    pixels = torch.cat(chunks) if chunks else torch.zeros(0, 3, size, size)
-    _write(path, ids, pixels.numpy(), f"thumbnails-{size}px")
-    return pixels
+    items = list(wardrobe.items.values())
+
+    def compute():
+        chunks = [to_pixels([i.load_image() for i in items[k:k + 500]], size)
+                  for k in tqdm(range(0, len(items), 500), desc=f"{size} px thumbnails", leave=False)]
+        return (torch.cat(chunks) if chunks else torch.zeros(0, 3, size, size)).numpy()
+
+    _, pixels = cached_per_image(wardrobe, ["thumbnail-pixels", size, "float32"], compute, f"thumbnails-{size}px",
+                                 cache_dir)
+    return torch.from_numpy(pixels)
 
 
 # ---------------------------------------------------------------- networks

@@ -59,7 +59,7 @@ def score_outfit(engine, ids):
 def random_question(engine):
     """A test-split fill-in-the-blank question: the outfit without the blank, its position, the candidates
     (shuffled; the true item is among them)."""
-    q = random.choice(fitb_questions(engine.wardrobe, "test"))
+    q = random.choice(engine.cached(("ui", "fitb questions"), lambda: fitb_questions(engine.wardrobe, "test")))
     candidates = list(q.candidates)
     random.shuffle(candidates)
     return ", ".join(q.context()), q.position, ", ".join(candidates)

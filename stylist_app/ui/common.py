@@ -11,7 +11,7 @@ import logging
 from pathlib import Path
 
 import gradio as gr
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageDraw, UnidentifiedImageError
 
 from stylist_app.data.schema import DataError
 
@@ -164,8 +164,6 @@ def strip(images: list[Image.Image], size: int = 128) -> Image.Image:
 
 def outfit_sheet(wardrobe, outfits: list, labels: list[str], size: int = 96) -> Image.Image:
     """Outfits one per row, each row its label then its items' pictures: a ranked list at a glance."""
-    from PIL import ImageDraw
-
     label_w, width, top = 120, max((len(o) for o in outfits), default=1), 36  # top: room for Gradio's label
     sheet = Image.new("RGB", (label_w + size * width, top + size * max(len(outfits), 1)), "white")
     draw = ImageDraw.Draw(sheet)

@@ -43,13 +43,24 @@ def pair_outputs():
     return plot, gr.Markdown()
 
 
+def worn_pairs(engine, split: str = "test") -> list[tuple[str, str]]:
+    """(top, bottom) of each `split` outfit that has both (found once per engine)."""
+    def find():
+        items = engine.wardrobe.items
+        pairs = []
+        for o in engine.wardrobe.split_outfits(split):
+            tops = [i for i in o.items if items[i].slot == "top"]
+            bottoms = [i for i in o.items if items[i].slot == "bottom"]
+            if tops and bottoms:
+                pairs.append((tops[0], bottoms[0]))
+        return pairs
+
+    return engine.cached(("ui", "worn pairs", split), find)
+
+
 def worn_pair(engine, split: str = "test") -> tuple[str, str]:
     """A random (top, bottom) worn together in `split`: an example ready to explain."""
-    slots = {i: engine.wardrobe.items[i].slot for i in engine.wardrobe.items}
-    outfits = [o for o in engine.wardrobe.split_outfits(split)
-               if any(slots[i] == "top" for i in o.items) and any(slots[i] == "bottom" for i in o.items)]
-    o = random.choice(outfits)
-    return next(i for i in o.items if slots[i] == "top"), next(i for i in o.items if slots[i] == "bottom")
+    return random.choice(worn_pairs(engine, split))
 
 
 def overview(engine):
