@@ -39,6 +39,7 @@ import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import torch
@@ -354,17 +355,28 @@ class DVBPR(Recommender):
         gen = torch.Generator().manual_seed(seed)
         pos = item_vectors[liked]
         shared = self.theta_shared.detach()
-        d = torch.zeros_like(shared, requires_grad=True)
-        opt = torch.optim.Adam([d], lr=lr)
-        with torch.enable_grad():
-            for _ in range(steps):
-                j = torch.randint(len(item_vectors), (n_negatives,), generator=gen).to(item_vectors.device)
-                theta = shared + d
-                diff = (pos @ theta)[:, None] - (item_vectors[j] @ theta)[None, :]
-                loss = -F.logsigmoid(diff).mean() + self.config.l2 * d.pow(2).sum()
-                d.grad, = torch.autograd.grad(loss, [d])
-                opt.step()
-        return (shared + d).detach()
+
+        def objective(d):
+            j = torch.randint(len(item_vectors), (n_negatives,), generator=gen).to(item_vectors.device)
+            theta = shared + d
+            diff = (pos @ theta)[:, None] - (item_vectors[j] @ theta)[None, :]
+            return -F.logsigmoid(diff).mean() + self.config.l2 * d.pow(2).sum()
+
+        return shared + adam_steps(torch.zeros_like(shared), objective, steps, lr)
+
+
+def adam_steps(w: torch.Tensor, objective: Callable[[torch.Tensor], torch.Tensor], steps: int, lr: float,
+                progress: Callable[[int, int], None] | None = None, offset: int = 0, total: int = 0) -> torch.Tensor:
+    """Minimise objective(w).sum() over w with Adam for `steps`; gradients reach w only (no parameter .grad)."""
+    w = w.detach().clone().requires_grad_(True)
+    opt = torch.optim.Adam([w], lr=lr)
+    with torch.enable_grad():
+        for k in range(steps):
+            w.grad, = torch.autograd.grad(objective(w).sum(), [w])
+            opt.step()
+            if progress is not None:
+                progress(offset + k + 1, total or steps)
+    return w.detach()
 
 
 def augment(x: torch.Tensor) -> torch.Tensor:

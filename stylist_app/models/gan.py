@@ -262,20 +262,6 @@ class DesignBatch:
     realism: torch.Tensor
 
 
-def _adam_steps(w: torch.Tensor, objective: Callable[[torch.Tensor], torch.Tensor], steps: int, lr: float,
-                progress: Callable[[int, int], None] | None = None, offset: int = 0, total: int = 0) -> torch.Tensor:
-    """Minimise objective(w).sum() over w with Adam for `steps`; gradients reach w only (no parameter .grad)."""
-    w = w.detach().clone().requires_grad_(True)
-    opt = torch.optim.Adam([w], lr=lr)
-    with torch.enable_grad():
-        for k in range(steps):
-            w.grad, = torch.autograd.grad(objective(w).sum(), [w])
-            opt.step()
-            if progress is not None:
-                progress(offset + k + 1, total or steps)
-    return w.detach()
-
-
 def design_batch(gan: ConditionalGAN, model: dv.DVBPR, thetas: torch.Tensor, classes: torch.Tensor,
                  scale: torch.Tensor, *, n: int = 4, eta: float = 1.0, steps: int = 50, seed: int = 0,
                  start: torch.Tensor | None = None, progress: Callable[[int, int], None] | None = None) -> DesignBatch:
@@ -313,7 +299,7 @@ def design_batch(gan: ConditionalGAN, model: dv.DVBPR, thetas: torch.Tensor, cla
     total = steps + (gan.config.invert_steps if start is not None else 0)
     if start is not None:
         target = per_design(start.to(device), n)
-        w = _adam_steps(w, lambda w: (G(torch.tanh(w), c) - target).abs().mean((1, 2, 3)),
+        w = dv.adam_steps(w, lambda w: (G(torch.tanh(w), c) - target).abs().mean((1, 2, 3)),
                         gan.config.invert_steps, gan.config.invert_lr, progress, 0, total)
 
     def preference(x):
@@ -321,7 +307,7 @@ def design_batch(gan: ConditionalGAN, model: dv.DVBPR, thetas: torch.Tensor, cla
 
     with torch.no_grad():
         before = preference(G(torch.tanh(w), c))
-    w = _adam_steps(w, lambda w: objective(w, theta, c, mu, sigma), steps, gan.config.design_lr, progress,
+    w = dv.adam_steps(w, lambda w: objective(w, theta, c, mu, sigma), steps, gan.config.design_lr, progress,
                     total - steps, total)
     with torch.no_grad():
         x = G(torch.tanh(w), c)
