@@ -17,6 +17,12 @@ SMALL = dict(n_items=240, n_outfits=400, n_users=30, seed=7)
 
 
 @pytest.fixture(scope="session")
+def small_config() -> dict:
+    """The small wardrobe's WorldConfig arguments (tests import fixtures, never conftest itself)."""
+    return dict(SMALL)
+
+
+@pytest.fixture(scope="session")
 def small_dir(tmp_path_factory) -> Path:
     from stylist_app.data.builtin import WorldConfig, build_to_dir
 

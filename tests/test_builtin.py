@@ -10,7 +10,6 @@ from stylist_app.data.builtin import WorldConfig, build_to_dir
 from stylist_app.data.builtin.oracle import Oracle
 from stylist_app.data.builtin.vocab import COLOURS, FINE_TYPES, PATTERNS
 from stylist_app.data.schema import SLOTS
-from tests.conftest import SMALL
 
 PACKAGE = Path(__file__).resolve().parents[1] / "stylist_app"
 
@@ -23,18 +22,20 @@ def tree_hash(directory: Path) -> str:
     return h.hexdigest()
 
 
-def test_same_seed_same_bytes(small_dir, tmp_path):
-    again = build_to_dir(WorldConfig(**SMALL), tmp_path / "again", workers=1)
+def test_same_seed_same_bytes(small_dir, small_config, tmp_path):
+    again = build_to_dir(WorldConfig(**small_config), tmp_path / "again", workers=1)
     assert tree_hash(again) == tree_hash(small_dir)
-    other = build_to_dir(WorldConfig(**{**SMALL, "seed": SMALL["seed"] + 1, "n_users": 2}), tmp_path / "other", workers=1)
+    other_seed = {**small_config, "seed": small_config["seed"] + 1, "n_users": 2}
+    other = build_to_dir(WorldConfig(**other_seed), tmp_path / "other", workers=1)
     assert (other / "items.jsonl").read_bytes() != (small_dir / "items.jsonl").read_bytes()
 
 
-def test_layout_and_counts(small_dir, small_wardrobe):
+def test_layout_and_counts(small_dir, small_wardrobe, small_config):
     for name in ("wardrobe.json", "items.jsonl", "outfits.jsonl", "users.jsonl", "rules.json", "hidden/world.json"):
         assert (small_dir / name).is_file(), name
     w = small_wardrobe
-    assert (len(w.items), len(w.outfits), len(w.users)) == (SMALL["n_items"], SMALL["n_outfits"], SMALL["n_users"])
+    assert (len(w.items), len(w.outfits), len(w.users)) == (
+        small_config["n_items"], small_config["n_outfits"], small_config["n_users"])
     assert {i.slot for i in w.items.values()} == set(SLOTS)
     assert all(3 <= len(o.items) <= 7 for o in w.outfits.values())
     for o in w.outfits.values():  # ordered by slot
