@@ -20,6 +20,7 @@ same weights throughout; only rank 0 shows progress and writes checkpoints.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import time
@@ -89,6 +90,17 @@ def pick_device(device: str = "auto") -> torch.device:
 def autocast(device: torch.device):
     """bf16 mixed precision on CUDA; a no-op elsewhere."""
     return torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda")
+
+
+@contextlib.contextmanager
+def cpu_threads(n: int):
+    """Run the block with `n` torch CPU threads, then restore the previous number."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 def seed_everything(seed: int) -> None:

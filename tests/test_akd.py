@@ -122,6 +122,13 @@ def test_metrics_have_the_documented_keys_with_a_spread_over_seeds(metrics):
     assert all(set(v) == {"margin", "spread", "met"} for v in metrics["targets"].values())
 
 
+def test_rule_headroom_scores_the_dbpr_student_with_rules_added(metrics):
+    headroom = metrics["rule_headroom"]["auc"]
+    assert headroom["student"] == pytest.approx(metrics["baselines"]["dbpr"]["auc"])
+    assert set(headroom) == {"student", "alpha_0.25", "alpha_0.5", "alpha_1.0", "fitted_on_valid"}
+    assert all(0 <= v <= 1 for v in headroom.values())
+
+
 def test_a_checkpoint_with_another_config_is_a_clear_error(small_wardrobe, trained, tmp_path):
     manifest = json.loads((trained / "manifest.json").read_text())
     manifest["akd"]["config"]["hidden"] += 1

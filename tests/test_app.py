@@ -1,7 +1,6 @@
 """The app, served on 127.0.0.1 with the shipped checkpoints on the builtin wardrobe, called through
 gradio_client: every endpoint with real inputs (checking what comes back), then bad input on each."""
 import io
-import json
 from pathlib import Path
 
 import numpy as np

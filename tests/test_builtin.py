@@ -5,7 +5,6 @@ from pathlib import Path
 
 import pytest
 
-from stylist_app.data import load
 from stylist_app.data.builtin import WorldConfig, build_to_dir
 from stylist_app.data.builtin.oracle import Oracle
 from stylist_app.data.builtin.vocab import COLOURS, FINE_TYPES, PATTERNS

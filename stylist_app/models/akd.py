@@ -57,7 +57,6 @@ On the CPU the models train on one thread: for matrices this small, more threads
 """
 from __future__ import annotations
 
-import contextlib
 import copy
 import time
 from dataclasses import dataclass, field
@@ -74,7 +73,7 @@ from stylist_app.data.tasks import item_popularity, top_bottom_triplets
 from stylist_app.evaluate import hit_at_k, mrr, oracle_for, pairwise_auc
 from stylist_app.features import image_features, text_features
 from stylist_app.models.rules import RuleMatcher, rule_from_dict, rule_to_dict, rules_for
-from stylist_app.train import TrainConfig, fit, pick_device
+from stylist_app.train import TrainConfig, cpu_threads, fit, pick_device
 
 NAME = "akd"
 VARIANTS = ("akd", "akd_constant_lambda", "dbpr", "bpr")
@@ -365,17 +364,6 @@ class AKDSuite(nn.Module):
                 for n, r in enumerate(self.rules)]
 
 
-@contextlib.contextmanager
-def cpu_threads(n: int):
-    """Run the block with `n` torch CPU threads, then restore the previous number."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(n)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
-
-
 # ---------------------------------------------------------------- inference (the engine's complete / explain)
 @dataclass
 class RuleUse:
@@ -619,6 +607,45 @@ def attention_check(suite: AKDSuite, wardrobe: Wardrobe, oracle, tasks: RankingT
             "rules_lower_when_contradicted": f"{lower} of {len(per_rule)}", "per_rule": per_rule}
 
 
+def rule_headroom(suite: AKDSuite, wardrobe: Wardrobe, tasks: RankingTasks, alphas=(0.25, 0.5, 1.0)) -> dict:
+    """How much could the rules add to a student that never saw them? (The ceiling AKD-DBPR works under.)
+
+    For each DBPR seed, the triplet AUC of m(t, b) + sum_l w_l polarity_l r_l(t, b) on the `tasks`
+    split: with one weight w_l = alpha for every rule, and with each rule's w_l >= 0 fitted on the
+    validation triplets (where the student makes held-out errors, unlike the training triplets it
+    fits) by logistic loss, the student held fixed. Mean over seeds, with the student alone."""
+    valid = suite.triplet_rows(top_bottom_triplets(wardrobe, "valid"))
+    split = suite.triplet_rows(list(zip(tasks.tops, tasks.positives, tasks.negatives)))
+
+    def terms(model: DBPR, rows: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        rows = rows.to(model.image.device)
+        t, j, k = rows[:, 0], rows[:, 1], rows[:, 2]
+        x = model.pair_scores(t, j, "student") - model.pair_scores(t, k, "student")
+        return x.cpu(), ((model.fired(t, j).float() - model.fired(t, k).float()) * model.polarity).cpu()
+
+    def auc_of(x: torch.Tensor) -> float:
+        return pairwise_auc(x.numpy(), np.zeros(len(x)))
+
+    rows = []
+    for seed in suite.config.seeds:
+        model = suite.models[f"dbpr_seed{seed}"]
+        x, r = terms(model, split)
+        xv, rv = terms(model, valid)
+        a = torch.zeros(r.shape[1], requires_grad=True)
+        opt = torch.optim.Adam([a], lr=0.05)
+        with torch.enable_grad():
+            for _ in range(300):
+                loss = -F.logsigmoid(xv + rv @ F.softplus(a)).mean()
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+        fitted = F.softplus(a).detach()
+        rows.append({"student": auc_of(x), **{f"alpha_{al}": auc_of(x + al * r.sum(1)) for al in alphas},
+                     "fitted_on_valid": auc_of(x + r @ fitted)})
+    return {"auc": {key: float(np.mean([row[key] for row in rows])) for key in rows[0]}, "model": "dbpr",
+            "seeds": rows}
+
+
 def evaluate(wardrobe: Wardrobe, checkpoint_dir, *, split="test", device="auto") -> dict:
     """The metrics DESIGN.md lists for akd (test score of AKD-DBPR and every baseline, mean and spread over seeds)."""
     suite = load(checkpoint_dir, wardrobe, pick_device(device))
@@ -656,4 +683,6 @@ def evaluate(wardrobe: Wardrobe, checkpoint_dir, *, split="test", device="auto")
 
         out["oracle"] = ranking_metrics(oracle_pairs, tasks)
         out["attention_check"] = attention_check(suite, wardrobe, oracle, tasks, split)
+    if split == "test" and top_bottom_triplets(wardrobe, "valid"):
+        out["rule_headroom"] = rule_headroom(suite, wardrobe, tasks)
     return out

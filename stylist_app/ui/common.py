@@ -71,7 +71,7 @@ def open_image(value, what: str = "image") -> Image.Image:
     except Image.DecompressionBombError:
         raise InputError(f"That {what} is far too large; please upload a smaller picture.") from None
     except UnidentifiedImageError:
-        raise InputError(f"That file is not an image we can read (JPEG, PNG or WebP please).") from None
+        raise InputError("That file is not an image we can read (JPEG, PNG or WebP please).") from None
     except (OSError, SyntaxError, ValueError, TypeError) as err:
         raise InputError(f"That {what} looks damaged or incomplete ({err}); please try another file.") from None
     if img.width * img.height > MAX_PIXELS:
