@@ -63,6 +63,17 @@ def entry(directory: str | Path, name: str) -> dict:
     return manifest[name]
 
 
+def entry_for(directory: str | Path, name: str, wardrobe) -> dict:
+    """The manifest entry of `name`, which must have been trained on `wardrobe` itself (same fingerprint):
+    for models whose weights belong to its users and items. Another wardrobe is a CheckpointError."""
+    record = entry(directory, name)
+    if record.get("fingerprint") != wardrobe.fingerprint():
+        raise CheckpointError(f"{Path(directory) / record.get('file', f'{name}.safetensors')}: trained on "
+                              f"{record.get('data')!r}, whose items and users differ from {wardrobe.spec!r}; "
+                              + rebuild_hint(directory, name, wardrobe.spec))
+    return record
+
+
 def git_revision() -> str | None:
     """The commit the code was run from (`git rev-parse HEAD`), or None outside a git checkout."""
     try:

@@ -4,6 +4,7 @@ import pytest
 import torch
 
 from stylist_app import checkpoints
+from stylist_app.features import catalog_pixels
 from stylist_app.data.schema import DataError
 from stylist_app.models import dvbpr as dv
 
@@ -16,10 +17,10 @@ def trained(small_wardrobe, tmp_path_factory):
 
 
 def test_catalog_pixels_are_cached_uint8(small_wardrobe, tmp_path):
-    pixels = dv.catalog_pixels(small_wardrobe, 32, cache_dir=tmp_path)
+    pixels = catalog_pixels(small_wardrobe, 32, as_uint8=True, cache_dir=tmp_path)
     assert pixels.shape == (len(small_wardrobe.items), 3, 32, 32) and pixels.dtype == torch.uint8
-    assert len(list(tmp_path.glob("pixels32-*.safetensors"))) == 1
-    assert torch.equal(dv.catalog_pixels(small_wardrobe, 32, cache_dir=tmp_path), pixels)
+    assert len(list(tmp_path.glob("*.safetensors"))) == 1
+    assert torch.equal(catalog_pixels(small_wardrobe, 32, as_uint8=True, cache_dir=tmp_path), pixels)
     unit = dv.to_unit(pixels)
     assert unit.min() >= -1 and unit.max() <= 1
 

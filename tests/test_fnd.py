@@ -3,9 +3,11 @@ import numpy as np
 import pytest
 import torch
 
+from stylist_app import features
 from stylist_app.checkpoints import CheckpointError
 from stylist_app.data.schema import DataError
 from stylist_app.engine import StylistEngine
+from stylist_app.features import catalog_pixels
 from stylist_app.models import fnd
 
 # Small and quick: the thumbnail encoder stands in for effnet-lite0, one seed, two epochs.
@@ -47,12 +49,12 @@ def test_likes_split_into_train_valid_test_and_negatives_were_never_liked(small_
 
 
 def test_thumbnails_are_cached_on_disk_by_size_and_item_identity(small_wardrobe, tmp_path, monkeypatch):
-    first = fnd.thumbnails(small_wardrobe, 16, cache_dir=tmp_path)
+    first = catalog_pixels(small_wardrobe, 16, cache_dir=tmp_path)
     assert first.shape == (len(small_wardrobe.items), 3, 16, 16) and len(list(tmp_path.iterdir())) == 1
-    monkeypatch.setattr(fnd, "to_pixels", lambda *a, **k: pytest.fail("thumbnails recomputed"))
-    assert torch.equal(fnd.thumbnails(small_wardrobe, 16, cache_dir=tmp_path), first)
+    monkeypatch.setattr(features, "to_pixels", lambda *a, **k: pytest.fail("thumbnails recomputed"))
+    assert torch.equal(catalog_pixels(small_wardrobe, 16, cache_dir=tmp_path), first)
     monkeypatch.undo()
-    fnd.thumbnails(small_wardrobe, 8, cache_dir=tmp_path)  # another size: another file
+    catalog_pixels(small_wardrobe, 8, cache_dir=tmp_path)  # another size: another file
     assert len(list(tmp_path.iterdir())) == 2
 
 

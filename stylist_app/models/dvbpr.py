@@ -35,25 +35,19 @@ Choices where the paper's setting does not fit a CPU budget or is unclear:
 """
 from __future__ import annotations
 
-import hashlib
-import os
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Callable
 
 import numpy as np
 import torch
 import torch.nn.functional as F
-from safetensors.torch import load_file, save_file
 from torch import nn
-from tqdm.auto import tqdm
 
 from stylist_app import checkpoints
 from stylist_app.data.schema import DataError, Wardrobe
 from stylist_app.data.tasks import user_holdouts
 from stylist_app.evaluate import auc, oracle_for
-from stylist_app.features import cache_root, image_features
-from stylist_app.models.encoders import to_pixels
+from stylist_app.features import catalog_pixels, image_features
 from stylist_app.train import TrainConfig, fit, pick_device
 
 NAME = "dvbpr"
@@ -75,37 +69,6 @@ class DVBPRConfig:
 
 
 # ---------------------------------------------------------------- catalog pictures
-def catalog_pixels(wardrobe: Wardrobe, size: int = 64, cache_dir=None) -> torch.Tensor:
-    """(N, 3, size, size) uint8 pictures of every item in catalog order, padded square on white.
-
-    Downsampled once (bicubic, `encoders.to_pixels`) and cached next to the image features as
-    `pixels<size>-<key>.safetensors`, keyed by each item's id and image file (path, size, mtime);
-    sources whose pictures are rendered in memory are converted each time instead.
-    """
-    items = list(wardrobe.items.values())
-    files = all(isinstance(it.image, (str, os.PathLike)) for it in items)
-    path = None
-    if files:
-        h = hashlib.sha256(str(size).encode())
-        for it in items:
-            st = os.stat(it.image) if os.path.exists(it.image) else None
-            h.update(f"{it.id}|{os.path.abspath(it.image)}|{st and st.st_size}|{st and st.st_mtime_ns}\0".encode())
-        path = cache_root(cache_dir) / f"pixels{size}-{h.hexdigest()[:32]}.safetensors"
-        if path.is_file():
-            return load_file(str(path))["pixels"]
-    chunks = []
-    for k in tqdm(range(0, len(items), 256), desc=f"pictures at {size} px", unit="batch", leave=False):
-        x = to_pixels([it.load_image() for it in items[k:k + 256]], size, (0, 0, 0), (1 / 255,) * 3)
-        chunks.append(x.round().clamp(0, 255).to(torch.uint8).contiguous())
-    pixels = torch.cat(chunks)
-    if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".tmp{os.getpid()}")
-        save_file({"pixels": pixels}, str(tmp))
-        os.replace(tmp, path)
-    return pixels
-
-
 def to_unit(pixels: torch.Tensor) -> torch.Tensor:
     """uint8 pictures -> floats in [-1, 1], the range of the GAN generator's tanh output."""
     return pixels.float().div(127.5).sub(1.0)
@@ -400,7 +363,7 @@ class DVBPRRun(nn.Module):
 
     def set_catalog(self, wardrobe: Wardrobe, purchases: Purchases, device) -> None:
         """Pictures for DVBPR, frozen features for VBPR, the training purchases for every negative sampler."""
-        self.dvbpr.set_pixels(catalog_pixels(wardrobe, self.config.image_size))
+        self.dvbpr.set_pixels(catalog_pixels(wardrobe, self.config.image_size, as_uint8=True))
         self.vbpr.set_features(image_features(wardrobe, self.config.feature_encoder, device=device)[1])
         for model in self.models().values():
             model.set_purchases(purchases.train)
@@ -433,13 +396,8 @@ def train(wardrobe, out_dir, *, epochs=None, device="auto") -> dict:
 
 def load_run(checkpoint_dir, wardrobe: Wardrobe, device) -> DVBPRRun:
     """The saved run (DVBPR and baselines) for `wardrobe`, which must be the one it was trained on."""
-    record = checkpoints.entry(checkpoint_dir, NAME)
-    run = DVBPRRun(DVBPRConfig(**record["config"]))
+    run = DVBPRRun(DVBPRConfig(**checkpoints.entry_for(checkpoint_dir, NAME, wardrobe)["config"]))
     checkpoints.load(checkpoint_dir, NAME, run)
-    if record["fingerprint"] != wardrobe.fingerprint():
-        raise checkpoints.CheckpointError(
-            f"{Path(checkpoint_dir) / record['file']}: trained on {record['data']}, not on {wardrobe.spec}; "
-            + checkpoints.rebuild_hint(checkpoint_dir, NAME, wardrobe.spec))
     return run.to(device).eval()
 
 
@@ -447,7 +405,7 @@ def load(checkpoint_dir, wardrobe, device="cpu") -> DVBPR:
     """DVBPR ready for the engine: the catalog's pictures set, shoppers known by id."""
     run = load_run(checkpoint_dir, wardrobe, device)
     model = run.dvbpr
-    model.set_pixels(catalog_pixels(wardrobe, model.config.image_size))
+    model.set_pixels(catalog_pixels(wardrobe, model.config.image_size, as_uint8=True))
     model.user_rows = {uid: k for k, uid in enumerate(wardrobe.users)}
     return model
 

@@ -90,7 +90,7 @@ from stylist_app import checkpoints
 from stylist_app.data.schema import SLOT_ORDER, SLOTS, DataError
 from stylist_app.data.tasks import user_holdouts
 from stylist_app.evaluate import auc, ndcg_at_k, oracle_for
-from stylist_app.features import cached_per_image, image_features
+from stylist_app.features import catalog_pixels, image_features
 from stylist_app.models.encoders import make_image_encoder, to_pixels
 from stylist_app.train import TrainConfig, cpu_threads, fit, pick_device, seed_everything
 
@@ -194,25 +194,6 @@ class Interactions:
             pool = np.setdiff1d(np.arange(len(self.outfit_ids)), sorted(self.liked[u]))
             out.append((u, np.array(pos), rng.choice(pool, min(n_negatives, len(pool)), replace=False)))
         return out
-
-
-def thumbnails(wardrobe, size: int, cache_dir=None) -> torch.Tensor:
-    """(N, 3, size, size) normalised thumbnails of every item, in catalog order (the student's input).
-
-    Cached like the encoder features (features.py: same cache root, a key over the thumbnail size and
-    each item's id and picture identity), so that a start-up reads one file instead of decoding and
-    resizing every picture.
-    """
-    items = list(wardrobe.items.values())
-
-    def compute():
-        chunks = [to_pixels([i.load_image() for i in items[k:k + 500]], size)
-                  for k in tqdm(range(0, len(items), 500), desc=f"{size} px thumbnails", leave=False)]
-        return (torch.cat(chunks) if chunks else torch.zeros(0, 3, size, size)).numpy()
-
-    _, pixels = cached_per_image(wardrobe, ["thumbnail-pixels", size, "float32"], compute, f"thumbnails-{size}px",
-                                 cache_dir)
-    return torch.from_numpy(pixels)
 
 
 # ---------------------------------------------------------------- networks
@@ -339,7 +320,7 @@ class Recommendations:
 def catalog_inputs(wardrobe, cfg: FNDConfig, device) -> tuple[torch.Tensor, torch.Tensor]:
     """The nets' item inputs in catalog order: the teacher's cached image features, the student's thumbnails."""
     _, feats = image_features(wardrobe, cfg.teacher_encoder, device=device)
-    return torch.as_tensor(feats, dtype=torch.float32), thumbnails(wardrobe, cfg.thumb_size)
+    return torch.as_tensor(feats, dtype=torch.float32), catalog_pixels(wardrobe, cfg.thumb_size)
 
 
 class FND(nn.Module):
@@ -624,12 +605,7 @@ def load(checkpoint_dir, wardrobe, device="cpu") -> FND:
 
     User vectors belong to the wardrobe they were trained on: another wardrobe is a CheckpointError.
     """
-    record = checkpoints.entry(checkpoint_dir, NAME)
-    if record.get("fingerprint") != wardrobe.fingerprint():
-        raise checkpoints.CheckpointError(
-            f"{checkpoint_dir}/{record['file']}: trained on {record.get('data')!r}, whose users and outfits differ "
-            f"from {wardrobe.spec!r}; " + checkpoints.rebuild_hint(checkpoint_dir, NAME, wardrobe.spec))
-    model = FND(FNDConfig(**record["config"]))
+    model = FND(FNDConfig(**checkpoints.entry_for(checkpoint_dir, NAME, wardrobe)["config"]))
     checkpoints.load(checkpoint_dir, NAME, model)
     device = pick_device(str(device))
     model.to(device).eval()

@@ -38,7 +38,7 @@ from torch import nn
 
 from stylist_app import checkpoints
 from stylist_app.data.schema import SLOTS, DataError, Wardrobe
-from stylist_app.features import image_features
+from stylist_app.features import catalog_pixels, image_features
 from stylist_app.models import dvbpr as dv
 from stylist_app.models.encoders import make_image_encoder
 from stylist_app.train import TrainConfig, fit, pick_device
@@ -175,7 +175,7 @@ class ConditionalGAN(nn.Module):
 
     def set_catalog(self, wardrobe: Wardrobe) -> None:
         """The catalog's pictures and their classes, in catalog order."""
-        self.pixels = dv.catalog_pixels(wardrobe, self.config.image_size).to(self.pixels.device)
+        self.pixels = catalog_pixels(wardrobe, self.config.image_size, as_uint8=True).to(self.pixels.device)
         self.labels = torch.tensor([self.class_index(it.slot) for it in wardrobe.items.values()],
                                    device=self.labels.device)
 
