@@ -41,7 +41,7 @@ import torch
 
 from stylist_app.data.tasks import fitb_questions
 from stylist_app.index import ItemIndex, unit
-from stylist_app.models.bilstm import _load_models, _mean_pairwise
+from stylist_app.models.bilstm import mean_pairwise
 
 SCALE_SIZES = (10_000, 100_000, 1_000_000)
 SCALE_DIM = 64
@@ -179,13 +179,13 @@ def call_table(engine) -> dict:
 
         def siamese_scores(outfits):  # mean cosine over each outfit's pairs, catalog embeddings computed once
             def load():
-                siamese = _load_models(engine.checkpoint_dir, w, engine.device).baselines["siamese"]
+                siamese = engine.model("bilstm").baselines["siamese"]
                 with engine.inference():
                     return siamese.rows, torch.nn.functional.normalize(siamese.net(siamese.features).float(), dim=-1)
 
             rows, g = engine.cached(("bench", "siamese"), load)
             with engine.inference():
-                return [_mean_pairwise(g[[rows[i] for i in o]]) for o in outfits]
+                return [mean_pairwise(g[[rows[i] for i in o]]) for o in outfits]
 
         def siamese_fitb(q):
             context = q.context()

@@ -1,7 +1,9 @@
 """`stylist ...`: the command line (DESIGN.md "CLI contract").
 
-Every sub-command is a small function taking the parsed arguments. Bad input of any kind
-(a wrong spec, a missing directory, a negative size) ends in one line on stderr and exit 2.
+Every sub-command is a small function taking the parsed arguments. A person's mistake (a wrong
+spec, a missing directory, a negative size, a model that cannot run on the data: `BadInput`,
+`DataError`, `OSError`) ends in one line on stderr and exit 2; anything else is a bug and shows
+its traceback.
 """
 import argparse
 import json
@@ -11,6 +13,7 @@ import time
 from pathlib import Path
 
 from stylist_app.data.schema import DataError
+from stylist_app.errors import BadInput
 
 
 def _positive(value: str) -> int:
@@ -38,7 +41,10 @@ def write_json(path: str | Path, payload: dict) -> None:
 def cmd_data_build(args) -> None:
     from stylist_app.data.builtin import WorldConfig, build_to_dir
 
-    cfg = WorldConfig(n_items=args.items, n_outfits=args.outfits, n_users=args.users, seed=args.seed)
+    try:
+        cfg = WorldConfig(n_items=args.items, n_outfits=args.outfits, n_users=args.users, seed=args.seed)
+    except ValueError as err:  # sizes too small for a wardrobe: the person's numbers
+        raise BadInput(str(err)) from err
     out = build_to_dir(cfg, args.out)
     print(f"wrote the studio wardrobe to {out}  (use --data builtin:{out})")
 
@@ -70,7 +76,7 @@ def _device(value: str) -> str:
 
     try:
         pick_device(value)
-    except ValueError as err:
+    except BadInput as err:
         raise argparse.ArgumentTypeError(str(err)) from err
     return value
 
@@ -78,10 +84,8 @@ def _device(value: str) -> str:
 def _plan(args, verb: str, checkpoint_dir=None):
     """The wardrobe and the models to run; for `all`, print which run and which are skipped, and why."""
     from stylist_app.data import load
-    from stylist_app.models.registry import MODELS, ModelNotAvailable, plan
+    from stylist_app.models.registry import ModelNotAvailable, plan
 
-    if args.model != "all":
-        MODELS[args.model].impl()  # fail before loading any data when the model does not exist yet
     wardrobe = load(args.data)
     run, skipped = plan(args.model, wardrobe, checkpoint_dir)
     if args.model == "all":
@@ -94,20 +98,25 @@ def _plan(args, verb: str, checkpoint_dir=None):
 
 
 def cmd_train(args) -> None:
+    from stylist_app.train import is_main_process
+
     wardrobe, run, _ = _plan(args, "train")
     for spec in run:
         t0 = time.time()
         entry = spec.impl().train(wardrobe, args.out, epochs=args.epochs, device=args.device)
-        print(f"{spec.name}: wrote {Path(args.out) / entry['file']} ({time.time() - t0:.1f}s)")
+        if is_main_process():  # under torchrun, rank 0 wrote it
+            print(f"{spec.name}: wrote {Path(args.out) / entry['file']} ({time.time() - t0:.1f}s)")
 
 
 def cmd_eval(args) -> None:
+    from stylist_app.evaluate import evaluate
+
     t_all = time.time()
     wardrobe, run, skipped = _plan(args, "evaluate", args.checkpoints)
     results = {}
     for spec in run:
         t0 = time.time()
-        metrics = spec.impl().evaluate(wardrobe, args.checkpoints, split=args.split, device=args.device)
+        metrics = evaluate(spec.name, wardrobe, args.checkpoints, split=args.split, device=args.device)
         results[spec.name] = {**metrics, "data": args.data, "split": args.split,
                               "checkpoint": str(Path(args.checkpoints) / f"{spec.name}.safetensors"),
                               "seconds": round(time.time() - t0, 2)}
@@ -190,7 +199,7 @@ def _add_bench_command(sub) -> None:
 def cmd_app(args) -> None:
     from stylist_app.ui import launch
 
-    launch(data=args.data, checkpoints=args.checkpoints, host=args.host, port=args.port)
+    launch(data=args.data, checkpoints=args.checkpoints, host=args.host, port=args.port, device=args.device)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -225,6 +234,7 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--checkpoints", default="checkpoints")
     a.add_argument("--host", default="127.0.0.1")
     a.add_argument("--port", type=_positive, default=7860)
+    a.add_argument("--device", type=_device, default="auto", help="auto | cpu | cuda (auto: cuda when available)")
     a.set_defaults(func=cmd_app)
     return p
 
@@ -234,7 +244,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     try:
         args.func(args)
-    except (DataError, ValueError, OSError) as err:
+    except (BadInput, DataError, OSError) as err:
         if os.environ.get("STYLIST_DEBUG"):
             raise
         print(f"stylist: error: {err}", file=sys.stderr)

@@ -12,12 +12,8 @@ searched), best first; `slot=None` searches every group and merges. Fewer than 2
 on one OpenMP thread (set in the calling thread only): one query gains nothing from more, and on
 a shared machine faiss's threads wait for each other a scheduler slice at a time (one query on
 100k flat vectors: 1.1 ms on one thread, 48 ms on two, on the 2-core dev box under load).
-`save(DIR)` / `load(DIR)` write one faiss file per group plus `index.json` (the ids per group).
 """
 from __future__ import annotations
-
-import json
-from pathlib import Path
 
 import faiss
 import numpy as np
@@ -131,23 +127,3 @@ class ItemIndex:
         ids, scores = np.concatenate(all_ids, 1), np.concatenate(all_scores, 1)
         order = np.argsort(-scores, axis=1, kind="stable")[:, :k]
         return np.take_along_axis(ids, order, 1), np.take_along_axis(scores, order, 1)
-
-    def save(self, directory: str | Path) -> None:
-        directory = Path(directory)
-        directory.mkdir(parents=True, exist_ok=True)
-        files = {}
-        for n, (g, index) in enumerate(self.indices.items()):
-            files[g] = f"group{n}.faiss"
-            faiss.write_index(index, str(directory / files[g]))
-        meta = {"groups": {g: {"file": files[g], "ids": list(self.ids[g])} for g in self.indices}}
-        (directory / "index.json").write_text(json.dumps(meta))
-
-    @classmethod
-    def load(cls, directory: str | Path) -> ItemIndex:
-        directory = Path(directory)
-        meta_path = directory / "index.json"
-        if not meta_path.is_file():
-            raise FileNotFoundError(f"{meta_path}: no saved index here")
-        meta = json.loads(meta_path.read_text())["groups"]
-        indices = {g: faiss.read_index(str(directory / m["file"])) for g, m in meta.items()}
-        return cls(indices, {g: m["ids"] for g, m in meta.items()})

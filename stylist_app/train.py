@@ -10,13 +10,16 @@ A model is a plain nn.Module that provides
 
 `fit` shuffles `train_data` each epoch with a seeded generator and cuts it into batches: row
 slices of a Tensor (moved to the device), or lists of elements of any other sequence (the
-model moves what it needs, e.g. to `next(self.parameters()).device`). On CUDA the forward
-passes run under bf16 autocast; on the CPU in float32.
+model moves what it needs, e.g. to `next(self.parameters()).device`). Losses and validation run
+in the model's own precision: only the pre-trained encoders inside a model use bf16 autocast on
+CUDA (`models/encoders.py`), so logits, scores and the early-stopping metric are float32 on
+every device.
 
-Under `torchrun` (WORLD_SIZE > 1) the same call trains data-parallel: every rank starts from
-rank 0's weights, takes its share of each epoch's shuffled order, and averages gradients with
-an all-reduce before every optimizer step (gloo on CPU, nccl on CUDA), so all ranks hold the
-same weights throughout; only rank 0 shows progress and writes checkpoints.
+Under `torchrun` (WORLD_SIZE > 1) the same call trains data-parallel with
+`torch.nn.parallel.DistributedDataParallel` (gloo on CPU, nccl on CUDA, each rank on the GPU
+of its LOCAL_RANK): DDP starts every rank from rank 0's weights and averages the gradients in
+backward; each rank takes its share of each epoch's shuffled order, so all ranks hold the same
+weights throughout; only rank 0 shows progress and writes checkpoints.
 """
 from __future__ import annotations
 
@@ -30,7 +33,10 @@ import numpy as np
 import torch
 import torch.distributed as dist
 from torch import nn
+from torch.nn.parallel import DistributedDataParallel
 from tqdm.auto import tqdm
+
+from stylist_app.errors import BadInput
 
 
 @dataclass
@@ -59,11 +65,14 @@ class TrainResult:
 
 
 def distributed() -> tuple[int, int]:
-    """(rank, world size): (0, 1) normally; under torchrun, initialises the process group once."""
+    """(rank, world size): (0, 1) normally; under torchrun, initialises the process group once (nccl with
+    this rank's GPU, `torch.cuda.set_device(LOCAL_RANK)`, when there is CUDA; gloo on the CPU)."""
     world = int(os.environ.get("WORLD_SIZE", "1"))
     if world == 1:
         return 0, 1
     if not dist.is_initialized():
+        if torch.cuda.is_available():
+            torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", "0")))
         dist.init_process_group("nccl" if torch.cuda.is_available() else "gloo")
     return dist.get_rank(), dist.get_world_size()
 
@@ -81,15 +90,10 @@ def pick_device(device: str = "auto") -> torch.device:
     if device == "cuda" and "LOCAL_RANK" in os.environ:
         device = f"cuda:{os.environ['LOCAL_RANK']}"
     if device not in ("cpu", "cuda") and not device.startswith("cuda:"):
-        raise ValueError(f"unknown device {device!r} (expected auto, cpu or cuda)")
+        raise BadInput(f"unknown device {device!r} (expected auto, cpu or cuda)")
     if device.startswith("cuda") and not torch.cuda.is_available():
-        raise ValueError(f"device {device!r} asked for, but no CUDA GPU is available (use --device cpu or auto)")
+        raise BadInput(f"device {device!r} asked for, but no CUDA GPU is available (use --device cpu or auto)")
     return torch.device(device)
-
-
-def autocast(device: torch.device):
-    """bf16 mixed precision on CUDA; a no-op elsewhere."""
-    return torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda")
 
 
 @contextlib.contextmanager
@@ -123,6 +127,17 @@ def _batch(data, idx: torch.Tensor, device: torch.device):
     return [data[i] for i in idx.tolist()]
 
 
+class _Loss(nn.Module):
+    """`model.loss(...)` as a forward pass, so that DistributedDataParallel (which hooks `forward`) can wrap it."""
+
+    def __init__(self, model: nn.Module):
+        super().__init__()
+        self.model = model
+
+    def forward(self, *args):
+        return self.model.loss(*args)
+
+
 def _better(value: float, best: float | None, metric: str) -> bool:
     if best is None:
         return True
@@ -141,9 +156,12 @@ def fit(model: nn.Module, train_data, cfg: TrainConfig, valid_data=None) -> Trai
     device = pick_device(cfg.device)
     seed_everything(cfg.seed)
     model.to(device)
+    loss_of = _Loss(model)
     if world > 1:
-        for tensor in model.state_dict().values():
-            dist.broadcast(tensor, 0)
+        # DDP sends rank 0's weights to every rank and averages the gradients in backward. Buffers (catalog
+        # tensors, BatchNorm statistics) are not re-sent every step; a GAN step leaves one player's weights unused.
+        loss_of = DistributedDataParallel(loss_of, device_ids=[device.index] if device.type == "cuda" else None,
+                                          broadcast_buffers=False, find_unused_parameters=True)
     if hasattr(model, "optimizer_groups"):
         groups = model.optimizer_groups()
     else:
@@ -169,14 +187,8 @@ def fit(model: nn.Module, train_data, cfg: TrainConfig, valid_data=None) -> Trai
             batch = _batch(train_data, order[start:start + cfg.batch_size], device)
             for name, opt in opts.items():
                 opt.zero_grad(set_to_none=True)
-                with autocast(device):
-                    loss = model.loss(batch) if len(opts) == 1 else model.loss(batch, name)
+                loss = loss_of(batch) if len(opts) == 1 else loss_of(batch, name)
                 loss.backward()
-                if world > 1:
-                    for p in groups[name]:
-                        if p.grad is not None:
-                            dist.all_reduce(p.grad)
-                            p.grad /= world
                 if cfg.grad_clip:
                     nn.utils.clip_grad_norm_(groups[name], cfg.grad_clip)
                 opt.step()
@@ -191,7 +203,7 @@ def fit(model: nn.Module, train_data, cfg: TrainConfig, valid_data=None) -> Trai
             record.update({f"loss_{name}": v / seen for name, v in sums.items()})
         if validating:
             model.eval()
-            with torch.no_grad(), autocast(device):
+            with torch.no_grad():
                 record.update(model.validate(valid_data))
         record["seconds"] = round(time.time() - t0, 2)
         history.append(record)

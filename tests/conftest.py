@@ -1,5 +1,13 @@
-"""Shared fixtures: a small studio wardrobe built once per test session (seconds, not minutes)."""
+"""Shared fixtures: a small studio wardrobe built once per test session (seconds, not minutes), and one
+feature cache per run.
+
+Tests never touch the user's cache: unless STYLIST_CACHE is set, the run makes one folder
+(`stylist-test-cache-*` in the temp dir) that every test, and every process a test starts, shares, so
+the builtin catalog is encoded at most once per run; the folder is removed when the run ends. A
+STYLIST_CACHE set beforehand is used as it is and kept (a warm cache for repeated runs).
+"""
 import os
+import shutil
 import socket
 import tempfile
 from pathlib import Path
@@ -9,8 +17,20 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-# Tests never touch the user's cache.
-os.environ.setdefault("STYLIST_CACHE", tempfile.mkdtemp(prefix="stylist-test-cache-"))
+
+
+def pytest_configure(config):
+    if "STYLIST_CACHE" not in os.environ:
+        config.stylist_cache = tempfile.mkdtemp(prefix="stylist-test-cache-")
+        os.environ["STYLIST_CACHE"] = config.stylist_cache
+
+
+def pytest_unconfigure(config):
+    made = getattr(config, "stylist_cache", None)
+    if made is not None:
+        shutil.rmtree(made, ignore_errors=True)
+        if os.environ.get("STYLIST_CACHE") == made:
+            del os.environ["STYLIST_CACHE"]
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 SMALL = dict(n_items=240, n_outfits=400, n_users=30, seed=7)

@@ -1,4 +1,5 @@
-"""AKD-DBPR: rule tables as data, the vectorised matcher, the teacher's projection, train / evaluate / load, the engine."""
+"""AKD-DBPR: rule tables as data, the vectorised matcher, the teacher's projection, the ranking protocol,
+train / evaluate / load, the engine."""
 import dataclasses
 import json
 import re
@@ -10,11 +11,15 @@ from PIL import Image
 
 from stylist_app.checkpoints import CheckpointError
 from stylist_app.data.schema import DataError, Item, Outfit, Rule, Wardrobe
+from stylist_app.data.tasks import RankingTasks, ranking_tasks
+from stylist_app.errors import BadInput
+from stylist_app.evaluate import akd as akd_eval
+from stylist_app.evaluate import ranking_metrics
 from stylist_app.models import akd
 from stylist_app.models.rules import RuleMatcher, conditions, generate_rules, load_rules, rules_for, save_rules
 
 # Small and quick: thumbnail pictures, two seeds, two epochs.
-FAST = akd.AKDConfig(image_encoder="thumbnail", seeds=(0, 1), epochs=2)
+FAST = akd.Config(image_encoder="thumbnail", seeds=[0, 1], epochs=2)
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +31,7 @@ def trained(small_wardrobe, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def metrics(small_wardrobe, trained):
-    return akd.evaluate(small_wardrobe, trained, device="cpu")
+    return akd_eval.evaluate(small_wardrobe, trained, device="cpu")
 
 
 def test_rule_table_round_trips_and_bad_files_name_themselves(small_wardrobe, tmp_path):
@@ -87,7 +92,7 @@ def test_matcher_fires_every_rule_on_a_batch_as_a_per_pair_loop_would(small_ward
 
 def test_teacher_is_the_student_projected_onto_the_fired_rules():
     rules = [Rule("a", "colour", ("red",), ("blue",), 1), Rule("b", "colour", ("red",), ("green",), -1)]
-    config = akd.AKDConfig(image_dim=4, text_dim=3, hidden=2, rules=[akd.rule_to_dict(r) for r in rules])
+    config = akd.Config(image_dim=4, text_dim=3, hidden=2, rules=[akd.rule_to_dict(r) for r in rules])
     model = akd.DBPR(config, "akd_constant_lambda")
     model.polarity = torch.tensor([1.0, -1.0])
     u = torch.rand(3, model.latent_dim)
@@ -100,6 +105,50 @@ def test_teacher_is_the_student_projected_onto_the_fired_rules():
     attentive.polarity = model.polarity
     lam = attentive.confidences(u, u, fired)
     assert (lam[~fired] == 0).all() and (lam.sum(1) < 1).all() and (lam[fired] > 0).all()
+
+
+def test_config_reads_back_exactly_from_json():
+    config = akd.Config(rules=[akd.rule_to_dict(Rule("a", "colour", ("red",), ("blue",), 1))])
+    assert akd.Config(**json.loads(json.dumps(dataclasses.asdict(config)))) == config
+
+
+def test_latents_and_scores_stay_float32_under_autocast():
+    rule = akd.rule_to_dict(Rule("a", "colour", ("red",), ("blue",), 1))
+    model = akd.DBPR(akd.Config(image_dim=4, text_dim=3, hidden=2, rules=[rule]), "akd")
+    model.image, model.text = torch.randn(5, 4), torch.randn(5, 3)
+    model.top_rules, model.bottom_rules = torch.ones(5, 1, dtype=torch.bool), torch.ones(5, 1, dtype=torch.bool)
+    model.polarity = torch.tensor([1.0])
+    rows = torch.arange(5)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        assert model.rows_latent("top", rows).dtype == torch.float32
+        assert model.pair_scores(rows, rows, "teacher").dtype == torch.float32
+
+
+def test_ranking_tasks_put_the_worn_bottom_first_among_other_bottoms(small_wardrobe):
+    tasks = ranking_tasks(small_wardrobe, "test", n_candidates=20)
+    items = small_wardrobe.items
+    assert len(tasks.tops) == len(tasks.candidates) == len(tasks.cold) > 0
+    seen = {i for o in small_wardrobe.split_outfits("train") for i in o.items}
+    assert list(tasks.cold) == [t not in seen for t in tasks.tops]
+    for j, candidates, popular, same in zip(tasks.positives, tasks.candidates, tasks.popular_negatives,
+                                             tasks.same_type_negatives):
+        assert candidates[0] == j and len(candidates) == 21 and len(set(candidates)) == 21
+        assert all(items[b].slot == "bottom" for b in candidates) and j not in (popular, same)
+    same_type = [items[j].category == items[b].category for j, b in zip(tasks.positives, tasks.same_type_negatives)]
+    assert np.mean(same_type) > 0.9
+    with pytest.raises(DataError, match="no outfit"):
+        ranking_tasks(dataclasses.replace(small_wardrobe, splits={**small_wardrobe.splits, "test": []}), "test")
+
+
+def test_ranking_metrics_score_every_question_of_the_protocol():
+    tasks = RankingTasks(tops=["t1", "t2"], positives=["a", "b"], negatives=["b", "a"],
+                         candidates=[["a", "b", "c"], ["b", "a", "c"]], popular_negatives=["c", "c"],
+                         same_type_negatives=["b", "a"], cold=np.array([True, False]))
+    score = {("t1", "a"): 3, ("t1", "b"): 1, ("t1", "c"): 2, ("t2", "a"): 2, ("t2", "b"): 0, ("t2", "c"): 1}
+    out = ranking_metrics(lambda tops, bottoms: [score[p] for p in zip(tops, bottoms)], tasks)
+    # t1's worn bottom wins everywhere; t2's ranks last of three
+    assert out == {"auc": 0.5, "mrr": pytest.approx(2 / 3), "hit@10": 1.0, "auc_hard": 0.5, "auc_same_type": 0.5,
+                   "cold_start": {"auc": 1.0, "mrr": 1.0, "hit@10": 1.0}}
 
 
 def test_training_takes_its_steps_on_each_variant(small_wardrobe, trained):
@@ -156,10 +205,37 @@ def test_complete_ranks_bottoms_with_their_rules(engine):
     assert all(w.items[m.item_id].category == "jeans" for m in jeans)
     upload = Image.new("RGB", (300, 400), (30, 40, 120))
     assert len(engine.complete(upload, k=4, text="striped navy shirt")) == 4
-    with pytest.raises(ValueError):
-        engine.complete(w.items_in_slot("bottom")[0], k=3)
-    with pytest.raises(ValueError):
-        engine.complete("no-such-item", k=3)
+
+
+def test_a_persons_mistakes_are_bad_input(engine, small_wardrobe):
+    w = engine.wardrobe
+    top, bottom = w.items_in_slot("top")[0], w.items_in_slot("bottom")[0]
+    for call, why in ((lambda: engine.complete(bottom, k=3), "not a top"),
+                      (lambda: engine.complete("no-such-item", k=3), "no item"),
+                      (lambda: engine.complete(top, k=0), "at least one"),
+                      (lambda: engine.complete(3, k=3), "picture"),
+                      (lambda: engine.complete(top, k=3, category="no-such-type"), "no bottoms of type"),
+                      (lambda: engine.explain(top, top), "not a bottom"),
+                      (lambda: engine.explain(top, "no-such-item"), "not a bottom")):
+        with pytest.raises(BadInput, match=why):
+            call()
+    from stylist_app.engine import StylistEngine
+
+    no_test = dataclasses.replace(small_wardrobe, splits={**small_wardrobe.splits, "test": []})
+    with pytest.raises(BadInput, match="no outfit with a top and a bottom"):
+        StylistEngine(no_test, engine.checkpoint_dir, engine.device, engine.models, {}).rule_overview("test")
+
+
+def test_an_upload_takes_the_rules_of_the_catalog_top_it_looks_like(engine):
+    w = engine.wardrobe
+    model = engine.model("akd")
+    for top in w.items_in_slot("top")[:5]:
+        picture = w.items[top].load_image()
+        assert model.look_alike(model.top_pictures[1][model.top_pictures[0].index(top)]) == top
+        e = engine.explain(picture, w.items_in_slot("bottom")[2])
+        assert e.top == "upload" and w.items[e.like].slot == "top"
+        catalog = engine.explain(e.like, e.bottom)
+        assert [r.fired for r in e.rules] == [r.fired for r in catalog.rules]
 
 
 def test_explain_lists_every_rule(engine):

@@ -1,15 +1,20 @@
 """The app, served on 127.0.0.1 with the shipped checkpoints on the builtin wardrobe, called through
-gradio_client: every endpoint with real inputs (checking what comes back), then bad input on each."""
+gradio_client: every endpoint with real inputs (checking what comes back), then bad input on each;
+and how a handler's errors reach the person (a mistake: its sentence; a bug: logged, an apology)."""
 import io
+import logging
 from pathlib import Path
 
+import gradio as gr
 import numpy as np
 import pytest
+from gradio_client import Client, handle_file
+from gradio_client.exceptions import AppError
 from PIL import Image
 
-gradio_client = pytest.importorskip("gradio_client")
-from gradio_client import Client, handle_file  # noqa: E402
-from gradio_client.exceptions import AppError  # noqa: E402
+from stylist_app.checkpoints import CheckpointError
+from stylist_app.errors import BadInput
+from stylist_app.ui.common import SOMETHING_WENT_WRONG, friendly
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = sorted((ROOT / "assets" / "examples").glob("*.png"))[0]
@@ -29,13 +34,36 @@ def gallery_images(gallery) -> list[Image.Image]:
     return [Image.open(g["image"]["path"] if isinstance(g["image"], dict) else g["image"]) for g in gallery]
 
 
+def test_a_mistake_shows_its_sentence_and_a_bug_is_logged(caplog):
+    def handler(error):
+        raise error
+
+    with pytest.raises(gr.Error) as shown:
+        friendly(handler)(BadInput("There is no item 'x' in this catalog."))
+    assert shown.value.message == "There is no item 'x' in this catalog."
+    with pytest.raises(gr.Error) as shown:
+        friendly(handler)(CheckpointError("ck/akd.safetensors: checkpoint file missing; rebuild it with: stylist train akd"))
+    assert "stylist train akd" in shown.value.message
+    for bug in (KeyError("item-00001"), ValueError("shapes do not match"), RuntimeError("boom")):
+        caplog.clear()
+        with caplog.at_level(logging.ERROR, logger="stylist"), pytest.raises(gr.Error) as shown:
+            friendly(handler)(bug)
+        assert shown.value.message == SOMETHING_WENT_WRONG == "Something went wrong (logged)."
+        record = caplog.records[-1]
+        assert record.exc_info and record.exc_info[1] is bug and "Traceback" in caplog.text
+
+
+def test_every_shipped_checkpoint_loads(served):
+    _, engine = served
+    assert engine.skipped == {}
+    assert set(engine.models) == {"akd", "bilstm", "dvbpr", "gan", "fnd"}
+
+
 def test_every_action_is_a_named_endpoint(served):
-    client, engine = served
+    client, _ = served
     names = set(client.view_api(print_info=False, return_format="dict")["named_endpoints"])
     expected = {"/catalog_search", "/complete_look", "/explain_pair", "/worn_pair", "/rule_overview",
-                "/build_outfit", "/fitb_question", "/fill_in_blank", "/score_outfit", "/recommend_outfits"}
-    if "gan" in engine.models:
-        expected.add("/design")
+                "/build_outfit", "/fitb_question", "/fill_in_blank", "/score_outfit", "/recommend_outfits", "/design"}
     assert expected <= names, expected - names
 
 
@@ -102,8 +130,6 @@ def test_for_you_student_beside_teacher(served):
 
 def test_design_canvas(served):
     client, engine = served
-    if "gan" not in engine.models:
-        pytest.skip("no gan checkpoint shipped: the Design canvas tab shows the train command instead")
     user = sorted(engine.wardrobe.users)[0]
     gallery, text, reference = client.predict(user, "", "top", 2, 1.0, 5, 0, "", api_name="/design")
     assert len(gallery) == 2 and gallery[0]["caption"].startswith("#1") and "2 top designs" in text
@@ -166,11 +192,10 @@ def test_bad_text_ids_and_counts_get_readable_messages(served):
     assert "no shopper" in message(client, "nobody", 3, api_name="/recommend_outfits")
     assert "less than minimum value 1" in message(client, user, -1, api_name="/recommend_outfits")  # the slider
     assert "at most 200 characters" in message(client, "all", long, api_name="/catalog_search")
-    if "gan" in engine.models:
-        assert "no shopper" in message(client, "nobody", "", "top", 2, 1.0, 5, 0, "", api_name="/design")
-        assert "less than minimum value 1" in message(client, user, "", "top", -4, 1.0, 5, 0, "", api_name="/design")
-        assert "Seed" in message(client, user, "", "top", 2, 1.0, 5, -7, "", api_name="/design")
-        assert "no item" in message(client, user, "", "top", 2, 1.0, 5, 0, "bogus", api_name="/design")
+    assert "no shopper" in message(client, "nobody", "", "top", 2, 1.0, 5, 0, "", api_name="/design")
+    assert "less than minimum value 1" in message(client, user, "", "top", -4, 1.0, 5, 0, "", api_name="/design")
+    assert "Seed" in message(client, user, "", "top", 2, 1.0, 5, -7, "", api_name="/design")
+    assert "no item" in message(client, user, "", "top", 2, 1.0, 5, 0, "bogus", api_name="/design")
     # still serving
     gallery, _ = client.predict(None, top, "", 2, api_name="/complete_look")
     assert len(gallery) == 2

@@ -4,7 +4,6 @@ Quick AKD and Bi-LSTM checkpoints of the small studio wardrobe (thumbnail featur
 the shipped ones; FND, DVBPR and the GAN have no checkpoint here, so their calls say skipped.
 """
 import json
-from dataclasses import replace
 
 import pytest
 import torch
@@ -14,8 +13,8 @@ from stylist_app.cli import main
 from stylist_app.engine import StylistEngine
 from stylist_app.models import akd, bilstm
 
-AKD_FAST = akd.AKDConfig(image_encoder="thumbnail", seeds=(0,), epochs=1)
-BILSTM_FAST = bilstm.BiLSTMConfig(image_encoder="thumbnail", dim=32, min_count=3)
+AKD_FAST = akd.Config(image_encoder="thumbnail", seeds=[0], epochs=1)
+BILSTM_FAST = bilstm.Config(image_encoder="thumbnail", dim=32, min_count=3, epochs=1, batch_size=64)
 TIMED = ("complete", "complete_upload", "explain", "build_outfit", "build_outfit_upload", "fill_in_blank",
          "score_outfit")
 
@@ -25,8 +24,7 @@ def checkpoints(small_wardrobe, tmp_path_factory):
     threads = torch.get_num_threads()
     out = tmp_path_factory.mktemp("bench-ckpt")
     akd.train(small_wardrobe, out, device="cpu", config=AKD_FAST)
-    bilstm.train(small_wardrobe, out, device="cpu", config=replace(BILSTM_FAST),
-                 settings=bilstm.TrainSettings(epochs=1, batch_size=64))
+    bilstm.train(small_wardrobe, out, device="cpu", config=BILSTM_FAST)
     torch.set_num_threads(threads)
     return out
 

@@ -2,7 +2,9 @@
 
 Everything runs on the small studio wardrobe with `thumbnail` image features (no CNN), a few epochs.
 """
+import dataclasses
 import json
+from collections import Counter
 from dataclasses import replace
 from functools import partial
 
@@ -11,12 +13,16 @@ import torch
 
 from stylist_app.cli import main
 from stylist_app.data.schema import SLOT_ORDER
+from stylist_app.data.tasks import fitb_questions
 from stylist_app.engine import StylistEngine
+from stylist_app.errors import BadInput
+from stylist_app.evaluate import bilstm as bilstm_eval
 from stylist_app.models import bilstm
-from stylist_app.models.bilstm import BiLSTMConfig, TrainSettings
 
-CONFIG = BiLSTMConfig(image_encoder="thumbnail", dim=32, min_count=3)
-SETTINGS = TrainSettings(epochs=2, batch_size=32)
+CONFIG = bilstm.Config(image_encoder="thumbnail", dim=32, min_count=3, epochs=2, batch_size=32)
+# Text steering needs a VSE that has learnt the colours: on 240 items of 8x8 thumbnails that takes a stronger
+# VSE loss, a higher lr and more epochs, and a stronger pull towards the words (text_weight).
+TEXT_CONFIG = replace(CONFIG, epochs=10, patience=0, lr=5e-3, vse_weight=5.0, text_weight=3.0)
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -31,19 +37,32 @@ def one_thread():
 @pytest.fixture(scope="module")
 def trained(small_wardrobe, tmp_path_factory):
     out = tmp_path_factory.mktemp("bilstm-ckpt")
-    entry = bilstm.train(small_wardrobe, out, device="cpu", config=replace(CONFIG), settings=SETTINGS)
+    entry = bilstm.train(small_wardrobe, out, device="cpu", config=CONFIG)
     return out, entry
 
 
 @pytest.fixture(scope="module")
-def model(trained, small_wardrobe):
+def bundle(trained, small_wardrobe):
     return bilstm.load(trained[0], small_wardrobe, "cpu")
+
+
+@pytest.fixture(scope="module")
+def model(bundle):
+    return bundle.bilstm
+
+
+@pytest.fixture(scope="module")
+def steered(small_wardrobe, tmp_path_factory):
+    """A bundle trained with TEXT_CONFIG, for the text-steering check."""
+    out = tmp_path_factory.mktemp("bilstm-text")
+    bilstm.train(small_wardrobe, out, device="cpu", config=TEXT_CONFIG)
+    return bilstm.load(out, small_wardrobe, "cpu")
 
 
 def test_next_item_distribution_sums_to_one():
     """At every step, Pr over X plus the end marker is a distribution (the paper's softmax with x_{N+1} = 0)."""
     torch.manual_seed(0)
-    m = bilstm.OutfitLSTM(replace(CONFIG, in_dim=8, dim=6, directions=("forward",))).eval()
+    m = bilstm.OutfitLSTM(replace(CONFIG, in_dim=8, dim=6, directions=["forward"])).eval()
     x = torch.randn(5, 6)
     with torch.no_grad():
         prefix = (3, 1)
@@ -54,11 +73,17 @@ def test_next_item_distribution_sums_to_one():
     assert padded.shape == (2, 5) and (padded[1, 2:] == 0).all() and (padded <= 0).all()
 
 
-def test_train_saves_vocab_and_baselines_and_loads(trained, small_wardrobe, model):
+def test_train_saves_vocab_and_baselines_and_loads(trained, small_wardrobe, bundle, model):
     out, entry = trained
     assert entry["config"]["vocab"] and entry["config"]["image_encoder"] == "thumbnail"
     assert set(entry["metrics"]["valid"]) == {"bilstm", "siamese", "vse_only", "forward_lstm"}
     assert (out / "bilstm.safetensors").stat().st_size < 10e6
+    assert isinstance(bundle, bilstm.Bundle) and not bundle.training and set(bundle.baselines) == {
+        "siamese", "vse_only", "forward_lstm"}
+    # the manifest holds every setting, and reads back exactly (no fix-up)
+    filled = replace(CONFIG, vocab=entry["config"]["vocab"], in_dim=192)  # thumbnail features: 8 x 8 x 3
+    assert bundle.config == bilstm.Config(**entry["config"]) == filled
+    assert bilstm.Config(**json.loads(json.dumps(dataclasses.asdict(bundle.config)))) == bundle.config
     assert model.config.vocab == entry["config"]["vocab"]  # the bag of words is rebuilt from the checkpoint
     assert model.encode_text(["black"]).abs().sum() > 0 and model.encode_text(["zzzz"]).abs().sum() == 0
     slots = lambda o: [small_wardrobe.items[i].slot for i in o]  # noqa: E731
@@ -67,7 +92,7 @@ def test_train_saves_vocab_and_baselines_and_loads(trained, small_wardrobe, mode
 
 
 def test_same_command_same_checkpoint(trained, small_wardrobe, tmp_path):
-    bilstm.train(small_wardrobe, tmp_path, device="cpu", config=replace(CONFIG), settings=SETTINGS)
+    bilstm.train(small_wardrobe, tmp_path, device="cpu", config=CONFIG)
     assert (tmp_path / "bilstm.safetensors").read_bytes() == (trained[0] / "bilstm.safetensors").read_bytes()
 
 
@@ -84,12 +109,12 @@ def test_generation_keeps_queries_one_item_per_slot(model, small_wardrobe):
         assert all(s.row in [r for r, _ in s.alternatives] for s in steps if s.how == "generated")
     for length in (2, 5):
         assert len(model.build(table, [model.rows[test[0].items[0]]], length=length)[0]) == length
-    with pytest.raises(ValueError, match="one item per slot"):
+    with pytest.raises(BadInput, match="one item per slot"):
         tops = [r for r, s in enumerate(slots) if s == SLOT_ORDER["top"]][:2]
         model.build(table, tops)
 
 
-def test_text_moves_items_towards_the_words(model, small_wardrobe):
+def test_text_steps_keep_the_query(model, small_wardrobe):
     table = model.table()
     query = model.rows[small_wardrobe.split_outfits("test")[0].items[0]]
     steps, _ = model.build(table, [query], "black")
@@ -97,21 +122,43 @@ def test_text_moves_items_towards_the_words(model, small_wardrobe):
     assert {s.how for s in steps} <= {"query", "text"}
     only, _ = model.build(table, [], "black")
     assert sum(s.how == "query" for s in only) == 1  # the image nearest the text, kept
-    with pytest.raises(ValueError, match="no word"):
+    with pytest.raises(BadInput, match="no word"):
         model.build(table, [query], "zzzz qqqq")
+
+
+def test_text_moves_items_towards_the_words(steered, small_wardrobe):
+    """Built from each test outfit's first item, with a colour word the generated items carry that colour (the
+    listing's own attribute) at least twice as often as the same queries' outfits built without text, pooled over
+    the wardrobe's common colours the model knows. Ignoring the text would give equal shares."""
+    w = small_wardrobe
+    colours = Counter(item.attributes.get("colour") for item in w.items.values())
+    words = [c for c, n in colours.most_common() if c and n >= 8 and steered.bilstm.knows(c)]
+    assert len(words) >= 5
+    table = steered.table()
+    queries = [[steered.rows[o.items[0]]] for o in w.split_outfits("test")]
+    plain = [steered.build_outfit(table, q) for q in queries]
+
+    def share(outfits, colour) -> list[bool]:
+        return [w.items[it.item].attributes.get("colour") == colour for o in outfits for it in o.items
+                if it.how != "query"]
+
+    with_text = [x for c in words for x in share([steered.build_outfit(table, q, c) for q in queries], c)]
+    without_text = [x for c in words for x in share(plain, c)]
+    assert len(with_text) == len(without_text) > 100
+    assert sum(with_text) >= 2 * sum(without_text) > 0, (sum(with_text), sum(without_text), len(with_text))
 
 
 def test_minilm_text_side(small_wardrobe, tmp_path):
     """The MiniLM option: the VSE's text side is a linear map of MiniLM sentence vectors."""
-    config = replace(CONFIG, text_encoder="minilm")
-    bilstm.train(small_wardrobe, tmp_path, device="cpu", config=config, settings=replace(SETTINGS, epochs=1))
-    model = bilstm.load(tmp_path, small_wardrobe, "cpu")
-    steps, _ = model.build(model.table(), [], "a black leather boot")
-    assert sum(s.how == "query" for s in steps) == 1 and all(s.how in ("query", "text") for s in steps)
+    bilstm.train(small_wardrobe, tmp_path, device="cpu", config=replace(CONFIG, text_encoder="minilm", epochs=1))
+    bundle = bilstm.load(tmp_path, small_wardrobe, "cpu")
+    outfit = bundle.build_outfit(bundle.table(), [], "a black leather boot")
+    assert sum(it.how == "query" for it in outfit.items) == 1
+    assert all(it.how in ("query", "text") for it in outfit.items)
 
 
 def test_evaluate_reports_models_baselines_oracle_and_text(trained, small_wardrobe):
-    m = bilstm.evaluate(small_wardrobe, trained[0], split="test", device="cpu")
+    m = bilstm_eval.evaluate(small_wardrobe, trained[0], split="test", device="cpu")
     for key in ("fitb_accuracy", "compat_auc", "fitb_accuracy_hard", "compat_auc_hard", "n_fitb", "n_compat"):
         assert key in m
     assert set(m["baselines"]) == {"siamese", "vse_only", "forward_lstm"}
@@ -120,8 +167,12 @@ def test_evaluate_reports_models_baselines_oracle_and_text(trained, small_wardro
     assert m["compat_auc"] > 0.5  # above chance after two epochs on 240 items (seeded, so not flaky)
 
 
-def test_engine_builds_fills_and_scores(trained, small_dir, small_wardrobe):
-    engine = StylistEngine.from_checkpoints(trained[0], data=f"builtin:{small_dir}", device="cpu")
+@pytest.fixture(scope="module")
+def engine(trained, small_dir):
+    return StylistEngine.from_checkpoints(trained[0], data=f"builtin:{small_dir}", device="cpu")
+
+
+def test_engine_builds_fills_and_scores(engine, small_wardrobe):
     outfit = small_wardrobe.split_outfits("test")[0].items
     picture = small_wardrobe.items[outfit[0]].load_image()
     built = engine.build_outfit([picture], text="black")
@@ -132,12 +183,40 @@ def test_engine_builds_fills_and_scores(trained, small_dir, small_wardrobe):
     scored = engine.score_outfit(list(reversed(outfit)))
     assert scored.items == sorted(outfit, key=lambda i: SLOT_ORDER[small_wardrobe.items[i].slot])
     assert scored.score < 0
-    with pytest.raises(ValueError, match="catalog ids or PIL"):
-        engine.score_outfit(["no-such-item"])
+    q = engine.fitb_question(seed=3)
+    assert q == engine.fitb_question(seed=3) and q in fitb_questions(small_wardrobe, "test")
+
+
+def test_bundle_fill_in_blank_ranks_the_completed_outfits(bundle, small_wardrobe):
+    """FITB assembly: each candidate put in at the blank, the completed outfits scored, best first."""
+    table = bundle.table()
+    for q in fitb_questions(small_wardrobe, "test")[:5]:
+        context = [bundle.rows[i] for i in q.context()]
+        answer = bundle.fill_in_blank(table, context, q.position, [bundle.rows[c] for c in q.candidates])
+        completed = [q.context()[:q.position] + (c,) + q.context()[q.position:] for c in q.candidates]
+        expected = dict(zip(q.candidates, bundle.bilstm.score_ids(completed)))
+        assert [c for c, _ in answer.ranking] == sorted(q.candidates, key=lambda c: -expected[c])
+        assert [s for _, s in answer.ranking] == pytest.approx([expected[c] for c, _ in answer.ranking])
+        best = answer.ranking[0][0]
+        assert answer.outfit == sorted(q.context() + (best,), key=lambda i: SLOT_ORDER[small_wardrobe.items[i].slot])
+
+
+def test_engine_mistakes_are_bad_input(engine, small_wardrobe):
+    """A person's mistake in the outfit builder's calls is BadInput with a readable sentence."""
+    outfit = list(small_wardrobe.split_outfits("test")[0].items)
+    for call, match in ((lambda: engine.score_outfit(["no-such-item"]), "neither a catalog item id nor a picture"),
+                        (lambda: engine.score_outfit([]), "at least one item"),
+                        (lambda: engine.fill_in_blank(outfit[1:], 0, []), "at least one candidate"),
+                        (lambda: engine.fill_in_blank(outfit[1:], len(outfit), outfit[:1]), "blank's position"),
+                        (lambda: engine.build_outfit(), "at least one"),
+                        (lambda: engine.build_outfit(outfit[:1], text="zzzz qqqq"), "no word"),
+                        (lambda: engine.build_outfit(outfit[:1], length=9), "length")):
+        with pytest.raises(BadInput, match=match):
+            call()
 
 
 def test_cli_train_and_eval(small_dir, tmp_path, monkeypatch):
-    monkeypatch.setattr(bilstm, "train", partial(bilstm.train, config=replace(CONFIG), settings=SETTINGS))
+    monkeypatch.setattr(bilstm, "train", partial(bilstm.train, config=CONFIG))
     spec = f"builtin:{small_dir}"
     assert main(["train", "bilstm", "--data", spec, "--out", str(tmp_path / "ck")]) == 0
     assert main(["eval", "bilstm", "--data", spec, "--checkpoints", str(tmp_path / "ck"),

@@ -75,7 +75,7 @@ def test_click_through_every_tab(page, shots):
         assert page.get_by_role("tab", name=title).get_attribute("aria-selected") == "true"
         panel = page.get_by_role("tabpanel")
         typed, button, answer = ACTIONS.get(title, (None, None, None))
-        if button and panel.get_by_role("button", name=button, exact=True).count():
+        if button:  # every model is shipped (test_app checks), so every tab has its button
             if typed:
                 panel.get_by_label(typed[0], exact=True).fill(typed[1])
             panel.get_by_role("button", name=button, exact=True).click()

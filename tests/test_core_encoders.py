@@ -11,7 +11,7 @@ import stylist_app  # noqa: F401  (torchvision compat before timm)
 from stylist_app.models.encoders import (BagOfWords, build_vocab, lite0_imagenet_state_dict, make_image_encoder,
                                          make_text_encoder)
 
-GRADIO_CHEETAH = Path(__import__("gradio").__file__).parent / "media_assets" / "images" / "cheetah1.jpg"
+TEMPLE = Path(__file__).parent / "data" / "china.jpg"  # scikit-learn's sample photo, CC BY 2.0 (tests/data/README.md)
 
 
 def _pictures(n=2, size=224):
@@ -35,18 +35,16 @@ def test_effnet_weights_map_onto_timm_and_classify():
     net = timm.create_model("tf_efficientnet_lite0", pretrained=False, num_classes=1000).eval()
     result = net.load_state_dict(lite0_imagenet_state_dict(net), strict=True)
     assert not result.missing_keys and not result.unexpected_keys
-    if not GRADIO_CHEETAH.is_file():
-        pytest.skip("gradio's sample photo is not installed")
     enc = make_image_encoder("effnet-lite0")
     with torch.no_grad():
-        logits = net(enc.preprocess([Image.open(GRADIO_CHEETAH)]))
-    assert logits.argmax().item() == 293  # ImageNet class "cheetah"
+        p = net(enc.preprocess([Image.open(TEMPLE)])).softmax(-1)[0]
+    assert p.argmax().item() == 442 and p[442] > 0.3  # ImageNet class "bell cote" (a temple roof), confidently
 
 
 def test_effnet_features(effnet):
     with torch.no_grad():
         f = effnet(effnet.preprocess(_pictures()))
-    assert f.shape == (2, 1280) and torch.isfinite(f).all()
+    assert f.shape == (2, 1280) and f.dtype == torch.float32 and torch.isfinite(f).all()
     assert not any(p.requires_grad for p in effnet.parameters())
     effnet.train()
     assert not effnet.net.training  # frozen BatchNorm statistics stay put
@@ -85,14 +83,7 @@ def test_hf_missing_directory_is_a_clear_error(tmp_path):
         make_image_encoder(f"hf:{tmp_path / 'nothing'}")
 
 
-def test_small_cnn_trains_and_thumbnail_is_fixed():
-    cnn = make_image_encoder("small-cnn", dim=16, image_size=32)
-    x = cnn.preprocess(_pictures(3, 50))
-    assert x.shape == (3, 3, 32, 32)
-    out = cnn(x)
-    assert out.shape == (3, 16)
-    out.sum().backward()
-    assert cnn.features[0].weight.grad is not None
+def test_thumbnail_is_fixed():
     thumb = make_image_encoder("thumbnail")
     f = thumb(thumb.preprocess([Image.new("RGB", (64, 64), (255, 0, 0))]))
     assert f.shape == (1, 192) and f[0, :64].min() > 0.95 and f[0, 64:].max() < -0.95  # red: R=+1, G=B=-1

@@ -51,6 +51,28 @@ def test_second_call_reads_the_cache(tmp_path, counting):
     assert f16.dtype == np.float16 and len(counting) == 2  # another dtype is another entry
 
 
+def test_the_key_holds_the_input_size_and_the_device_kind(tmp_path, counting, monkeypatch):
+    w = _wardrobe([(255, 0, 0), (0, 255, 0)])
+    features.image_features(w, "thumbnail", cache_dir=tmp_path)
+    monkeypatch.setitem(features.INPUT_SIZES, "thumbnail", 16)  # the encoder's input size changed
+    features.image_features(w, "thumbnail", cache_dir=tmp_path)
+    monkeypatch.setattr(features, "encode_images", lambda enc, images, *a, **k: np.zeros((2, enc.dim), np.float32))
+    features.image_features(w, "thumbnail", cache_dir=tmp_path, device="meta")  # another device kind
+    features.image_features(w, "thumbnail", cache_dir=tmp_path, device="meta")
+    assert len(counting) == 3 and len(list(tmp_path.iterdir())) == 3
+
+
+def test_a_cache_miss_says_what_it_encodes_once(tmp_path, capsys):
+    w = _wardrobe([(255, 0, 0), (0, 255, 0)])
+    features.image_features(w, "thumbnail", cache_dir=tmp_path)
+    assert capsys.readouterr().err.startswith(f"encoding 2 catalog pictures with thumbnail, once (cached in {tmp_path})")
+    features.image_features(w, "thumbnail", cache_dir=tmp_path)
+    assert capsys.readouterr().err == ""
+    features.announce("encoding 5,000 catalog pictures with effnet-lite0", "effnet-lite0", "cpu", 5000, tmp_path)
+    message = capsys.readouterr().err
+    assert "once (about" in message and "min on" in message and "CPU thread" in message
+
+
 def test_changed_pictures_are_encoded_again(tmp_path, counting):
     w = _wardrobe([(255, 0, 0), (0, 255, 0)])
     _, before = features.image_features(w, "thumbnail", cache_dir=tmp_path)
@@ -102,4 +124,4 @@ def test_text_features_cache(tmp_path, monkeypatch):
 
 def test_encoders_learned_from_scratch_are_not_cached(tmp_path):
     with pytest.raises(ValueError, match="from scratch"):
-        features.image_features(_wardrobe([(0, 0, 0)]), "small-cnn", cache_dir=tmp_path)
+        features.text_features(_wardrobe([(0, 0, 0)]), "bow", cache_dir=tmp_path)

@@ -1,9 +1,13 @@
-"""The shared metric functions against values worked out by hand."""
+"""The shared metric functions against values worked out by hand, and against scikit-learn's."""
 import math
+import statistics
 
+import numpy as np
 import pytest
+from sklearn.metrics import label_ranking_average_precision_score, ndcg_score, roc_auc_score, top_k_accuracy_score
 
-from stylist_app.evaluate import auc, fitb_accuracy, hit_at_k, mrr, ndcg_at_k, pairwise_auc, rank_of_first
+from stylist_app.evaluate import (auc, fitb_accuracy, hit_at_k, mean_and_spread, mrr, ndcg_at_k, pairwise_auc,
+                                  rank_of_first)
 
 
 def test_auc_counts_ties_as_half():
@@ -63,3 +67,43 @@ def test_ndcg_ties_share_discounts():
     assert ndcg_at_k([[0.5, 0.5, 0.5]], [[1, 0, 0]], k=3) == pytest.approx(sum(d for d in (1, 1 / math.log2(3), 0.5)) / 3)
     # a tie straddling the cut-off at k=1: half the rank-1 discount
     assert ndcg_at_k([[0.5, 0.5, 0.1]], [[0, 1, 0]], k=1) == pytest.approx(0.5)
+
+
+# ---------------------------------------------------------------- against scikit-learn
+@pytest.mark.parametrize("seed", range(5))
+def test_auc_matches_sklearn_with_ties(seed):
+    rng = np.random.default_rng(seed)
+    pos, neg = rng.integers(0, 6, 40), rng.integers(0, 5, 70)  # few values: many ties
+    labels = np.r_[np.ones(len(pos)), np.zeros(len(neg))]
+    assert auc(pos, neg) == pytest.approx(roc_auc_score(labels, np.r_[pos, neg]), abs=1e-12)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_mrr_and_hit_at_k_match_sklearn(seed):
+    """Without ties the true candidate's reciprocal rank is its label-ranking average precision (one relevant
+    label per row), and hit@k is top-k accuracy; ties are checked by hand above (sklearn breaks them pessimistically)."""
+    rng = np.random.default_rng(seed)
+    scores = rng.normal(size=(60, 10)) + 0.8 * (np.arange(10) == 0)  # column 0 the true candidate
+    truth = np.zeros_like(scores, dtype=int)
+    truth[:, 0] = 1
+    assert mrr(scores) == pytest.approx(label_ranking_average_precision_score(truth, scores), abs=1e-12)
+    for k in (1, 3, 5):
+        assert hit_at_k(scores, k) == pytest.approx(top_k_accuracy_score(np.zeros(60), scores, k=k, labels=range(10)))
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_ndcg_matches_sklearn_with_ties_and_grades(seed):
+    rng = np.random.default_rng(seed)
+    scores = rng.integers(0, 4, (30, 12)).astype(float)  # ties everywhere
+    relevance = rng.integers(0, 3, (30, 12)) * (rng.random((30, 12)) < 0.3)
+    relevance[:, 0] = np.maximum(relevance[:, 0], 1)  # every row has a relevant candidate (ours skips rows without)
+    for k in (1, 5, 12):
+        assert ndcg_at_k(scores, relevance, k) == pytest.approx(ndcg_score(relevance, scores, k=k), abs=1e-12)
+
+
+def test_spread_is_the_sample_std():
+    seeds = [{"auc": 0.8, "nested": {"mrr": 0.5}}, {"auc": 0.9, "nested": {"mrr": 0.7}}, {"auc": 0.7, "nested": {"mrr": 0.3}}]
+    out = mean_and_spread(seeds)
+    assert out["auc"] == pytest.approx(0.8) and out["auc_std"] == pytest.approx(statistics.stdev([0.8, 0.9, 0.7]))
+    assert out["nested"]["mrr_std"] == pytest.approx(statistics.stdev([0.5, 0.7, 0.3]))
+    assert out["seeds"] == seeds and mean_and_spread(seeds[:1])["auc_std"] == 0.0

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from stylist_app.data import load
+from stylist_app.data import load, tasks
 from stylist_app.data.formats.common import guess_type, hash_split, norm_id
 from stylist_app.data.schema import SLOT_ORDER, SPLITS, DataError
 
@@ -538,7 +538,6 @@ FIXTURES = {
 
 @pytest.mark.parametrize("kind", FIXTURES)
 def test_tasks_on_fixture(tmp_path, kind):
-    tasks = pytest.importorskip("stylist_app.data.tasks")
     make, split = FIXTURES[kind]
     w = load(f"{kind}:{make(tmp_path / 'src')}")
     questions = tasks.fitb_questions(w, split, seed=0, n_candidates=2)
@@ -555,7 +554,6 @@ def test_tasks_on_fixture(tmp_path, kind):
 
 
 def test_tasks_use_polyvore_given_questions(tmp_path):
-    tasks = pytest.importorskip("stylist_app.data.tasks")
     w = load(f"polyvore-outfits:{_polyvore(tmp_path)}")
     (q,) = tasks.fitb_questions(w, "test")
     assert q.candidates[0] == "1011" and q.context() == ("1012", "1013")
@@ -564,7 +562,6 @@ def test_tasks_use_polyvore_given_questions(tmp_path):
 
 
 def test_tasks_use_fashionvc_given_triplets(tmp_path):
-    tasks = pytest.importorskip("stylist_app.data.tasks")
     w = load(f"fashionvc:{_fashionvc(tmp_path)}")
     assert tasks.top_bottom_triplets(w, "valid") == [("13", "23", "21")]
 
@@ -655,7 +652,6 @@ REAL = {"mango": ("mango-2023",), "maryland": ("formats", "maryland-polyvore"),
 
 @pytest.mark.parametrize("kind", REAL)
 def test_tasks_on_real_sample(kind):
-    tasks = pytest.importorskip("stylist_app.data.tasks")
     w = load(f"{kind}:{_shared(*REAL[kind])}")
     split = max(SPLITS, key=lambda s: len(w.splits[s]))
     questions = tasks.fitb_questions(w, split, seed=0)

@@ -1,12 +1,23 @@
 """The conditional GAN and preference-guided design, on the small studio wardrobe."""
+import dataclasses
+import json
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
 from PIL import Image
+from torch import nn
+from torch.nn.utils import parametrize
 
+from stylist_app import checkpoints
 from stylist_app.data.schema import SLOTS, DataError
+from stylist_app.errors import BadInput
+from stylist_app.evaluate import gan as gan_eval
 from stylist_app.models import dvbpr as dv
 from stylist_app.models import gan as gm
+
+SHIPPED = Path(__file__).resolve().parents[1] / "checkpoints"
 
 
 @pytest.fixture(scope="module")
@@ -20,27 +31,68 @@ def trained(small_wardrobe, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def models(trained, small_wardrobe):
-    model = dv.load(trained, small_wardrobe, "cpu")
-    with torch.no_grad():
-        vectors = model.item_vectors()
-    return gm.load(trained, small_wardrobe, "cpu"), model, vectors
+    return gm.load(trained, small_wardrobe, "cpu"), dv.load(trained, small_wardrobe, "cpu")
 
 
-def test_networks_shapes_and_lsgan_losses(small_wardrobe):
-    gan = gm.ConditionalGAN(gm.GANConfig(width=8))
+def test_config_round_trips_through_json():
+    c = gm.Config(width=8, epochs=2)
+    assert gm.Config(**json.loads(json.dumps(dataclasses.asdict(c)))) == c
+    assert c.classes == list(SLOTS)
+
+
+class Constant(nn.Module):
+    """A stand-in network: G returns pictures of one value; D scores a picture by `gain` x its mean value."""
+
+    def __init__(self, value: float):
+        super().__init__()
+        self.value = value
+
+    def forward(self, x, c):
+        if x.dim() == 2:  # a code: a picture of `self.value`
+            return torch.full((len(x), 3, 8, 8), self.value)
+        return self.value * x.mean((1, 2, 3))
+
+
+@pytest.mark.parametrize("gain, loss_d, loss_g", [(0.5, 1.0, 0.5), (2.0, 0.0, 2.0), (-0.5, 3.0, -0.5)])
+def test_hinge_losses(gain, loss_d, loss_g):
+    """L_D = relu(1 - D(x)) + relu(1 + D(G(z))), L_G = -D(G(z)): with white real pictures (+1) and black fakes
+    (-1), D(real) = gain and D(fake) = -gain. Beyond the margin (gain 2) D takes no loss."""
+    gan = gm.Bundle(gm.Config(width=8, d_width=8))
+    gan.pixels = torch.full((4, 3, 8, 8), 255, dtype=torch.uint8)
+    gan.labels = torch.zeros(4, dtype=torch.long)
+    gan.generator = Constant(-1.0)
+    gan.discriminator = Constant(gain)
+    rows = torch.arange(4)
+    assert gan.loss(rows, "discriminator").item() == pytest.approx(loss_d)
+    assert gan.loss(rows, "generator").item() == pytest.approx(loss_g)
+    assert gm.realism_loss(torch.tensor([2.0, 0.5, -1.0])).tolist() == [0.0, 0.5, 2.0]
+
+
+def test_networks_shapes_and_spectral_norm(small_wardrobe):
+    gan = gm.Bundle(gm.Config(width=8))
     gan.set_catalog(small_wardrobe)
     z, c = gan.sample_z(5), torch.arange(5)
     x = gan.generator(z, c)
     assert x.shape == (5, 3, 64, 64) and x.min() >= -1 and x.max() <= 1
     assert gan.discriminator(x, c).shape == (5,)
-    rows = torch.arange(6)
-    for group in ("discriminator", "generator"):
-        assert torch.isfinite(gan.loss(rows, group))
+    d = gan.discriminator
+    d.eval()
+    for layer in (*d.phi[::2], d.psi, d.embed):  # spectral norm: weight = W / sigma, sigma = u . W v (power iteration)
+        assert parametrize.is_parametrized(layer, "weight")
+        sn = layer.parametrizations.weight
+        original = sn.original.detach()
+        sigma = sn[0]._u @ original.reshape(len(original), -1) @ sn[0]._v
+        assert torch.allclose(layer.weight, original / sigma)
     assert gan.sample_grid(per_class=3).size == (3 * 64, len(SLOTS) * 64)
 
 
+def test_shipped_checkpoint_loads_strictly():
+    gan = gm.Bundle(gm.Config(**checkpoints.entry(SHIPPED, gm.NAME)["config"]))
+    checkpoints.load(SHIPPED, gm.NAME, gan)  # strict: every key of the parametrized discriminator is in the file
+
+
 def test_moving_average_follows_the_generator_and_copies_its_batch_statistics():
-    gan = gm.ConditionalGAN(gm.GANConfig(width=8, d_width=8))
+    gan = gm.Bundle(gm.Config(width=8, d_width=8))
     with torch.no_grad():
         for p in gan.generator.parameters():
             p.add_(1.0)
@@ -56,58 +108,82 @@ def test_moving_average_follows_the_generator_and_copies_its_batch_statistics():
 def test_training_writes_samples_and_checkpoint(trained):
     assert (trained / "gan-samples.png").is_file() and (trained / "gan.safetensors").is_file()
     assert Image.open(trained / "gan-samples.png").size == (8 * 64, len(SLOTS) * 64)
+    entry = checkpoints.entry(trained, gm.NAME)
+    assert set(entry["metrics"]) == {"valid"} and entry["config"]["epochs"] == 1
 
 
 def test_design_ascends_preference_without_touching_weights(models):
-    gan, model, vectors = models
-    theta = model.user_vectors([0, 1]).detach()
+    gan, taste = models
+    vectors = taste.item_vectors()
+    theta = taste.dvbpr.user_vectors([0, 1]).detach()
     c = torch.tensor([0, 1])
     scale, best, _ = gm.category_scale(vectors, theta, gan.labels, c)
     calls = []
-    out = gm.design_batch(gan, model, theta, c, scale, n=3, eta=0.0, steps=15, seed=1,
-                          progress=lambda k, total: calls.append((k, total)))
+    out = gan.design_batch(taste, theta, c, scale, n=3, eta=0.0, steps=15, seed=1,
+                           progress=lambda k, total: calls.append((k, total)))
     assert out.images.shape == (2, 3, 3, 64, 64)
     assert (out.preference_after > out.preference_before).all()
     assert calls[-1] == (15, 15) and len(calls) == 15
-    assert all(p.grad is None for p in [*gan.parameters(), *model.parameters()])
-    again = gm.design_batch(gan, model, theta, c, scale, n=3, eta=0.0, steps=15, seed=1)
+    assert all(p.grad is None for p in [*gan.parameters(), *taste.parameters()])
+    again = gan.design_batch(taste, theta, c, scale, n=3, eta=0.0, steps=15, seed=1)
     assert torch.equal(again.images, out.images)  # a seed gives the same designs
 
 
-def test_editing_starts_from_the_inverted_item(models, small_wardrobe):
-    gan, model, vectors = models
+def test_editing_starts_from_the_inverted_item(models):
+    gan, taste = models
     target = dv.to_unit(gan.pixels[:1])
     c = gan.labels[:1]
-    theta = model.user_vectors([0]).detach()
-    scale, _, _ = gm.category_scale(vectors, theta, gan.labels, c)
-    fresh = gm.design_batch(gan, model, theta, c, scale, n=2, steps=0, seed=0)
-    edited = gm.design_batch(gan, model, theta, c, scale, n=2, steps=0, seed=0, start=target)
+    theta = taste.dvbpr.user_vectors([0]).detach()
+    scale, _, _ = gm.category_scale(taste.item_vectors(), theta, gan.labels, c)
+    fresh = gan.design_batch(taste, theta, c, scale, n=2, steps=0, seed=0)
+    edited = gan.design_batch(taste, theta, c, scale, n=2, steps=0, seed=0, start=target)
+
     def l1(out):
         return (out.images[0] - target).abs().mean().item()
+
     assert l1(edited) < l1(fresh)
 
 
 def test_design_for_a_shopper_a_liked_taste_and_an_edit(models, small_wardrobe):
-    gan, model, vectors = models
+    gan, taste = models
     user = next(iter(small_wardrobe.users))
-    d = gm.design(gan, model, vectors, small_wardrobe, user=user, category="top", n=2, steps=5)
+    d = gan.design(taste, user=user, category="top", n=2, steps=5)
     assert len(d.images) == 2 and d.images[0].size == (64, 64) and len(d.preference_after) == 2
     assert small_wardrobe.items[d.best_existing].slot == "top"
     liked = [i for i in small_wardrobe.items if small_wardrobe.items[i].slot == "shoes"][:3]
-    d = gm.design(gan, model, vectors, small_wardrobe, liked_items=liked, category="shoes", n=1, steps=3)
+    d = gan.design(taste, liked_items=liked, category="shoes", n=1, steps=3)
     assert d.category == "shoes"
-    d = gm.design(gan, model, vectors, small_wardrobe, user=user, from_item=liked[0], n=1, steps=3)
+    d = gan.design(taste, user=user, from_item=liked[0], n=1, steps=3)
     assert d.category == "shoes" and d.from_item_preference is not None
-    for bad in (dict(user=user, category="hats"), dict(category="top"), dict(liked_items=["nope"], category="top"),
-                dict(user=user, from_item=liked[0], category="top"), dict(user=user, category="top", n=0)):
-        with pytest.raises(DataError):
-            gm.design(gan, model, vectors, small_wardrobe, **bad)
+
+
+@pytest.mark.parametrize("bad, words", [
+    (dict(user="nobody", category="top"), "no shopper"),
+    (dict(category="top"), "shopper"),
+    (dict(liked_items=["nope"], category="top"), "no item"),
+    (dict(user="?", from_item="nope"), "no item"),
+    (dict(user="?", category="hats"), "category"),
+    (dict(user="?"), "category"),
+    (dict(user="?", from_item="shoes", category="top"), "edit it as a shoes"),
+    (dict(user="?", category="top", n=0), "1 <= n <= 16"),
+    (dict(user="?", category="top", steps=501), "steps <= 500"),
+    (dict(user="?", category="top", eta=-1), "0 <= eta"),
+])
+def test_a_persons_mistake_is_bad_input(models, small_wardrobe, bad, words):
+    gan, taste = models
+    user = next(iter(small_wardrobe.users))
+    shoes = next(i for i in small_wardrobe.items if small_wardrobe.items[i].slot == "shoes")
+    bad = {k: {"?": user, "shoes": shoes}.get(v, v) if isinstance(v, str) else v for k, v in bad.items()}
+    with pytest.raises(BadInput, match=words):
+        gan.design(taste, **bad)
 
 
 def test_evaluate_reports_every_eta(trained, small_wardrobe):
-    m = gm.evaluate(small_wardrobe, trained, device="cpu", n_users=4, n=2, steps=3)
+    m = gan_eval.design_metrics(small_wardrobe, trained, split="test", device="cpu", n_users=4, n=2, steps=3, seed=0)
     for key in ("preference_existing_best", "preference_generated", "win_rate", "eta", "realism", "n_users"):
         assert key in m
-    assert set(m["by_eta"]) == {str(e) for e in gm.ETAS} and m["eta"] == 1.0 and m["n_users"] == 4
+    assert set(m["by_eta"]) == {str(e) for e in gan_eval.ETAS} and m["eta"] == 1.0 and m["n_users"] == 4
     assert 0 <= m["win_rate"] <= 1 and np.isfinite(m["feature_distance"])
     assert m["realism_real"]["p05"] <= m["realism_real"]["p95"]
+    with pytest.raises(DataError, match="--split test or valid"):
+        gan_eval.evaluate(small_wardrobe, trained, split="all", device="cpu")

@@ -7,6 +7,7 @@
   each slot). Hard variant: negatives drawn in proportion to item popularity in the source's
   outfits, so that popularity alone scores 0.5.
 - Top-bottom triplets: (top, its bottom, a random bottom), for complete-the-look models.
+  Rankings (`ranking_tasks`): each worn bottom among 100 random ones, with hard negatives.
 - User holdouts: the last share of each user's purchases and liked outfits, held out.
 
 Where a source ships its own questions (`Wardrobe.given_tasks`, e.g. Polyvore Outfits'
@@ -165,3 +166,145 @@ def user_holdouts(wardrobe: Wardrobe, share: float = 0.2) -> list[Holdout]:
         out.append(Holdout(user.id, user.purchases[: len(user.purchases) - ni], user.purchases[len(user.purchases) - ni:],
                            user.liked_outfits[: len(user.liked_outfits) - no], user.liked_outfits[len(user.liked_outfits) - no:]))
     return out
+
+
+@dataclass
+class RankingTasks:
+    """Held-out top-bottom questions of one split, as aligned id lists (AKD-DBPR's protocol).
+
+    - triplets (top, worn bottom, random bottom): AUC;
+    - the worn bottom among `n_candidates` random other bottoms (column 0): MRR and hit@10;
+    - hard negatives: drawn in proportion to the bottoms' popularity in the split's outfits
+      (popularity alone scores 0.5: `auc_hard`), and of the worn bottom's fine type (`auc_same_type`);
+    - cold start: the questions whose top is in no training outfit.
+    """
+
+    tops: list[str]
+    positives: list[str]
+    negatives: list[str]
+    candidates: list[list[str]]
+    popular_negatives: list[str]
+    same_type_negatives: list[str]
+    cold: np.ndarray  # boolean mask over the questions
+
+
+def ranking_tasks(wardrobe: Wardrobe, split: str = "test", seed: int = 0, n_candidates: int = 100) -> RankingTasks:
+    """The `split`'s top-bottom triplets with their candidate lists and hard negatives (RankingTasks)."""
+    triplets = top_bottom_triplets(wardrobe, split)
+    if not triplets:
+        raise DataError(f"{wardrobe.spec}: no outfit of the {split!r} split has a top and a bottom to evaluate on")
+    bottoms = np.asarray(wardrobe.items_in_slot("bottom"), dtype=object)
+    by_type: dict[str, list[str]] = {}
+    for b in bottoms:
+        by_type.setdefault(wardrobe.items[b].category, []).append(b)
+    pop = item_popularity(wardrobe, split)
+    weights = np.array([pop.get(b, 0) for b in bottoms], dtype=float) + 1e-9
+    rng = np.random.default_rng(seed)
+    candidates, popular, same_type = [], [], []
+    for _, j, _ in triplets:
+        others = rng.choice(len(bottoms), size=min(n_candidates + 1, len(bottoms)), replace=False)
+        candidates.append([j] + [b for b in bottoms[others] if b != j][:n_candidates])
+        w = weights * (bottoms != j)
+        popular.append(bottoms[rng.choice(len(bottoms), p=w / w.sum())])
+        pool = [b for b in by_type[wardrobe.items[j].category] if b != j] or [b for b in bottoms if b != j]
+        same_type.append(pool[int(rng.integers(len(pool)))])
+    seen = {i for o in wardrobe.split_outfits("train") for i in o.items}
+    tops = [t for t, _, _ in triplets]
+    return RankingTasks(tops, [j for _, j, _ in triplets], [k for _, _, k in triplets], candidates, popular, same_type,
+                        np.array([t not in seen for t in tops], dtype=bool))
+
+
+@dataclass(frozen=True)
+class LikesRanking:
+    """One shopper's held-out likes question (FND's protocol): rank `liked` among `negatives`."""
+
+    user_id: str
+    liked: tuple[str, ...]  # the user's liked outfits of the split
+    negatives: tuple[str, ...]  # catalog outfits the user never liked
+
+
+def like_splits(wardrobe: Wardrobe) -> dict[str, list[tuple[str, str]]]:
+    """Every (user, liked outfit) pair, split: "test" the held-out share of each user's likes (`user_holdouts`),
+    "valid" the last remaining like of each user who has two or more, "train" the rest."""
+    pairs = {"train": [], "valid": [], "test": []}
+    for h in user_holdouts(wardrobe):
+        train = list(h.train_outfits)
+        if len(train) >= 2:
+            pairs["valid"].append((h.user_id, train.pop()))
+        pairs["train"] += [(h.user_id, o) for o in train]
+        pairs["test"] += [(h.user_id, o) for o in h.test_outfits]
+    return pairs
+
+
+def held_out_likes(wardrobe: Wardrobe, split: str = "test", n_negatives: int = 100, seed: int = 0) -> list[LikesRanking]:
+    """Per user with a like in `split` (`like_splits`), in the wardrobe's user order: those liked outfits and
+    `n_negatives` catalog outfits the user never liked, drawn uniformly without replacement from one generator
+    seeded by `seed` only, so that every model ranks the same lists."""
+    pairs = like_splits(wardrobe)
+    if split not in pairs:
+        raise DataError(f"held-out likes rank a source's own users' outfits: split {split!r} does not apply "
+                        "(use test or valid)")
+    liked: dict[str, list[str]] = {}
+    for user, outfit in pairs[split]:
+        liked.setdefault(user, []).append(outfit)
+    outfit_ids = list(wardrobe.outfits)
+    row = {o: n for n, o in enumerate(outfit_ids)}
+    rng = np.random.default_rng(seed)
+    out = []
+    for user in (u for u in wardrobe.users.values() if u.id in liked):
+        pool = np.setdiff1d(np.arange(len(outfit_ids)), sorted(row[o] for o in user.liked_outfits))
+        drawn = rng.choice(pool, min(n_negatives, len(pool)), replace=False)
+        out.append(LikesRanking(user.id, tuple(liked[user.id]), tuple(outfit_ids[o] for o in drawn)))
+    return out
+
+
+@dataclass
+class HeldOutPurchases:
+    """Per evaluated user (DVBPR's protocol): their row, held-out item rows, and every item row they bought.
+
+    A user's held-out items are ranked against every catalog item they never bought (`bought` is
+    never a negative); the cold-item variant keeps only the items of `Purchases.cold_items`.
+    """
+
+    users: list[int]
+    positives: list[np.ndarray]
+    bought: list[np.ndarray]
+
+
+@dataclass
+class Purchases:
+    """Every user's purchases as catalog rows (users and items in the wardrobe's order), split three ways:
+    "test" the held-out share of each user's purchases (`user_holdouts`), "valid" the last remaining
+    purchase of each user who has two or more, "train" the rest as (user row, item row) pairs."""
+
+    train: np.ndarray  # (P, 2)
+    valid: HeldOutPurchases
+    test: HeldOutPurchases
+
+    @classmethod
+    def from_wardrobe(cls, wardrobe: Wardrobe) -> "Purchases":
+        item_row = {iid: k for k, iid in enumerate(wardrobe.items)}
+        user_row = {uid: k for k, uid in enumerate(wardrobe.users)}
+        pairs, valid, test = [], HeldOutPurchases([], [], []), HeldOutPurchases([], [], [])
+        for h in user_holdouts(wardrobe):
+            u = user_row[h.user_id]
+            train = [item_row[i] for i in h.train_items]
+            held = [item_row[i] for i in h.test_items]
+            bought = np.array(train + held)
+            if len(train) > 1:
+                valid.users.append(u)
+                valid.positives.append(np.array(train[-1:]))
+                valid.bought.append(bought)
+                train = train[:-1]
+            if held:
+                test.users.append(u)
+                test.positives.append(np.array(held))
+                test.bought.append(bought)
+            pairs += [(u, i) for i in train]
+        if not pairs:
+            raise DataError(f"{wardrobe.spec}: no user has a purchase history to train on")
+        return cls(np.array(pairs, dtype=np.int64), valid, test)
+
+    def cold_items(self, n_items: int) -> np.ndarray:
+        """Item rows no user bought in the training pairs (cold items)."""
+        return np.setdiff1d(np.arange(n_items), self.train[:, 1])

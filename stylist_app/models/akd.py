@@ -9,8 +9,9 @@ compatibility of top t and bottom b is the inner product of the concatenated lat
     m(t, b) = <[v_t; c_t], [v_b; c_b]> = v_t . v_b + c_t . c_b,
 
 trained with BPR on triplets (t, worn bottom j, random bottom k): -ln sigma(m_tj - m_tk).
-Because m is an inner product, the engine retrieves candidates with a faiss index over the
-bottoms' latents and rescores them exactly.
+Because m is an inner product, `Bundle.complete` retrieves candidates with a faiss index over the
+bottoms' latents and rescores them exactly. Latents are cast to float32 before every product, so
+scores stay float32 when the encoders around them run under autocast.
 
 Teacher q: the student projected onto the rules (posterior regularisation, Hu et al. 2016):
 
@@ -39,15 +40,15 @@ not say how its gradients reach the attention; the student distils from q as a f
 
 Student objective: (1 - pi) BPR + pi CE(q, p), with pi(t) = min(pi_max, 1 - 0.95^t) after t
 epochs (the released code's schedule, Hu et al. 2016). Both p and q can be used at test time;
-the metrics report q (`AKDConfig.test_score`), and the student's figures beside it.
+the metrics report q (`Config.test_score`), and the student's figures beside it.
 
 Baselines, trained in the same run on the same triplets and seeds (all saved together in
-`akd.safetensors`; the engine serves AKD-DBPR of the first seed):
+`akd.safetensors`, one `Bundle`; the engine serves AKD-DBPR of the first seed):
 - `bpr`: the visual path only, BPR (no text, no rules);
 - `dbpr`: the student alone (no rules);
 - `akd_constant_lambda`: AKD-DBPR with the attention replaced by equal confidences (the same
   softmax over fired rules + null with every logit 0, so lambda = 1 / (1 + n fired));
-- `rules_only` (in `evaluate`): s(t, b) = sum of the polarities of the rules firing on (t, b).
+- `rules_only` (in `stylist_app.evaluate.akd`): s(t, b) = sum of the polarities of the rules firing on (t, b).
 
 Choices forced by the budget (a CPU, a 5 MB checkpoint with 4 models x 3 seeds): latents of 32
 (the code: 1024; on the builtin validation split 32 beat 16 and 64), AdamW instead of SGD with
@@ -58,6 +59,7 @@ On the CPU the models train on one thread: for matrices this small, more threads
 from __future__ import annotations
 
 import copy
+import threading
 import time
 from dataclasses import dataclass, field
 
@@ -68,10 +70,12 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from stylist_app import checkpoints
-from stylist_app.data.schema import DataError, Wardrobe
-from stylist_app.data.tasks import item_popularity, top_bottom_triplets
-from stylist_app.evaluate import hit_at_k, mrr, oracle_for, pairwise_auc
+from stylist_app.data.schema import Wardrobe
+from stylist_app.data.tasks import top_bottom_triplets
+from stylist_app.errors import BadInput
+from stylist_app.evaluate import pairwise_auc
 from stylist_app.features import image_features, text_features
+from stylist_app.index import ItemIndex, unit
 from stylist_app.models.rules import RuleMatcher, rule_from_dict, rule_to_dict, rules_for
 from stylist_app.train import TrainConfig, cpu_threads, fit, pick_device
 
@@ -81,7 +85,7 @@ RULE_MODES = {"akd": "attention", "akd_constant_lambda": "constant"}
 
 
 @dataclass
-class AKDConfig:
+class Config:
     image_encoder: str = "effnet-lite0"
     text_encoder: str = "minilm"
     image_dim: int = 1280
@@ -94,7 +98,7 @@ class AKDConfig:
     pi_decay: float = 0.95  # pi(t) = min(pi_max, 1 - pi_decay ** epochs)
     pi_max: float = 0.95
     test_score: str = "teacher"  # teacher (q) | student (p): the score the metrics and the engine rank by
-    seeds: tuple[int, ...] = (0, 1, 2)
+    seeds: list[int] = field(default_factory=lambda: [0, 1, 2])
     negatives: int = 3  # triplets per worn top-bottom pair
     epochs: int = 20
     lr: float = 5e-4
@@ -128,10 +132,10 @@ class DBPR(nn.Module):
     """One variant (VARIANTS): the dual-path student, and the rule teacher when the variant has rules.
 
     Batches are (B, 3) catalog rows of (top, worn bottom, random bottom); the catalog's standardised
-    features and rule tables are buffers set by `AKDSuite.set_catalog`.
+    features and rule tables are buffers set by `Bundle.set_catalog`.
     """
 
-    def __init__(self, config: AKDConfig, variant: str):
+    def __init__(self, config: Config, variant: str):
         super().__init__()
         self.config = config
         self.uses_text = variant != "bpr"
@@ -152,11 +156,12 @@ class DBPR(nn.Module):
         return self.config.hidden * (2 if self.uses_text else 1)
 
     def latent(self, side: str, image: torch.Tensor, text: torch.Tensor) -> torch.Tensor:
-        """u = [v; c] of tops (side "top") or bottoms ("bottom") from standardised features."""
-        v = (self.top_visual if side == "top" else self.bottom_visual)(image)
+        """u = [v; c] of tops (side "top") or bottoms ("bottom") from standardised features, in float32
+        (every score is a product of latents)."""
+        v = (self.top_visual if side == "top" else self.bottom_visual)(image).float()
         if not self.uses_text:
             return v
-        return torch.cat([v, (self.top_text if side == "top" else self.bottom_text)(text)], -1)
+        return torch.cat([v, (self.top_text if side == "top" else self.bottom_text)(text).float()], -1)
 
     def rows_latent(self, side: str, rows: torch.Tensor) -> torch.Tensor:
         return self.latent(side, self.image[rows], self.text[rows])
@@ -164,7 +169,7 @@ class DBPR(nn.Module):
     def confidences(self, u_top: torch.Tensor, u_bottom: torch.Tensor, fired: torch.Tensor) -> torch.Tensor:
         """lambda (B, n_rules): softmax over the fired rules and the null rule (0 where a rule does not fire)."""
         if self.rule_mode == "attention":
-            logits = self.attention(u_top.detach(), u_bottom.detach())
+            logits = self.attention(u_top.detach(), u_bottom.detach()).float()
         else:
             logits = u_top.new_zeros(len(u_top), fired.shape[1] + 1)
         live = torch.cat([fired, fired.new_ones(len(fired), 1)], 1)
@@ -227,10 +232,16 @@ class DBPR(nn.Module):
         return out
 
 
-class AKDSuite(nn.Module):
-    """Every model of one run, VARIANTS x seeds, over one catalog; `main` (AKD-DBPR, first seed) serves the engine."""
+class Bundle(nn.Module):
+    """Every model of one run, VARIANTS x seeds, over one catalog; `main` (AKD-DBPR, first seed) serves the engine.
 
-    def __init__(self, config: AKDConfig):
+    The engine's calls: `top_query` (a catalog top, or an upload's encoder features), `complete`
+    (the best bottoms for it), `explain` (one pair, every rule) and `rule_overview` (many pairs).
+    Two faiss indices are built on first use and kept (`index`): the bottoms' latents under `main`,
+    and the catalog tops' pre-trained image features, for the catalog top an upload looks like.
+    """
+
+    def __init__(self, config: Config):
         super().__init__()
         self.config = config
         for name, dim in (("image", config.image_dim), ("text", config.text_dim)):
@@ -248,6 +259,9 @@ class AKDSuite(nn.Module):
         self.slots: dict[str, str] = {}
         self.categories: dict[str, str] = {}
         self.matcher: RuleMatcher | None = None
+        self.top_pictures: tuple[list[str], np.ndarray] = ([], np.zeros((0, config.image_dim), np.float32))
+        self.indices: dict[str, ItemIndex] = {}
+        self.index_lock = threading.Lock()
 
     @property
     def main(self) -> DBPR:
@@ -265,7 +279,7 @@ class AKDSuite(nn.Module):
         return (x - mean) / getattr(self, f"{name}_std")
 
     def set_catalog(self, wardrobe: Wardrobe, ids: list[str], image: np.ndarray, text: np.ndarray) -> None:
-        """The catalog every model scores: standardised features and the rules' match tables, on the suite's device."""
+        """The catalog every model scores: standardised features and the rules' match tables, on the bundle's device."""
         self.ids, self.rows = list(ids), {i: n for n, i in enumerate(ids)}
         self.slots = {i: wardrobe.items[i].slot for i in ids}
         self.categories = {i: wardrobe.items[i].category for i in ids}
@@ -280,35 +294,51 @@ class AKDSuite(nn.Module):
         for model in self.models.values():
             for name, value in tensors.items():
                 setattr(model, name, value)
+        tops = [n for n, i in enumerate(self.ids) if self.slots[i] == "top"]
+        self.top_pictures = ([self.ids[n] for n in tops], unit(image[tops]))
+        self.indices = {}
 
     def triplet_rows(self, triplets) -> torch.Tensor:
         return torch.tensor([[self.rows[i] for i in t] for t in triplets], dtype=torch.long).view(-1, 3)
 
     def bottom_vectors(self) -> tuple[list[str], np.ndarray, list[str]]:
-        """(bottom ids, their latents u_b under `main`, their fine types): what the engine's index holds.
+        """(bottom ids, their latents u_b under `main`, their fine types): what the "bottoms" index holds.
         The student score is the inner product <u_t, u_b>, so the index retrieves by it exactly."""
         ids = [i for i in self.ids if self.slots[i] == "bottom"]
         rows = torch.tensor([self.rows[i] for i in ids], device=self.image_mean.device)
         with torch.no_grad():
-            vectors = self.main.rows_latent("bottom", rows).float().cpu().numpy()
+            vectors = self.main.rows_latent("bottom", rows).cpu().numpy()
         return ids, vectors, [self.categories[i] for i in ids]
 
-    def top_query(self, item_id: str | None = None, image_feature=None, text_feature=None, text: str = "",
-                  like: str | None = None) -> TopQuery:
+    def index(self, name: str) -> ItemIndex:
+        """The faiss index "bottoms" (latents u_b, grouped by fine type) or "tops" (cosine of the tops'
+        pre-trained image features), built on the first call (one thread builds it) and kept."""
+        with self.index_lock:
+            if name not in self.indices:
+                self.indices[name] = (ItemIndex.build(*self.bottom_vectors()) if name == "bottoms"
+                                      else ItemIndex.build(*self.top_pictures))
+            return self.indices[name]
+
+    def look_alike(self, image_feature) -> str:
+        """The catalog top whose pre-trained image feature is nearest (by cosine) to `image_feature`."""
+        ids, _ = self.index("tops").search(unit(np.asarray(image_feature).reshape(1, -1)), 1)
+        return ids[0][0]
+
+    def top_query(self, item_id: str | None = None, image_feature=None, text_feature=None, text: str = "") -> TopQuery:
         """A catalog top (`item_id`), or a new one from its encoder features (missing text: the catalog's mean).
-        `text` adds words the rules may fire on (e.g. "silk blouse"); `like`, a catalog top whose top-side
-        rules a new top takes (a picture has no category or words of its own)."""
+        `text` adds words the rules may fire on (e.g. "silk blouse"). A new top also takes the top-side
+        rules of the catalog top it looks most like (`look_alike`): a picture has no category or words."""
         extra = torch.as_tensor(self.matcher.match_texts([text])[0][0] if text else np.zeros(len(self.rules), bool),
                                 device=self.image_mean.device)
-        if like is not None:
-            extra = extra | self.main.top_rules[self.rows[like]]
         if item_id is not None:
             if item_id not in self.rows:
-                raise ValueError(f"unknown item id {item_id!r}")
+                raise BadInput(f"There is no item {item_id!r} in this catalog.")
             if self.slots[item_id] != "top":
-                raise ValueError(f"item {item_id!r} is a {self.slots[item_id]}, not a top")
+                raise BadInput(f"Item {item_id!r} is a {self.slots[item_id]}, not a top.")
             row = torch.tensor([self.rows[item_id]], device=self.image_mean.device)
             return TopQuery(item_id, self.main.rows_latent("top", row), self.main.top_rules[row[0]] | extra)
+        like = self.look_alike(image_feature)
+        extra = extra | self.main.top_rules[self.rows[like]]
         image = self.standardise("image", np.asarray(image_feature, dtype=np.float32).reshape(1, -1))
         text_x = (self.standardise("text", np.asarray(text_feature, dtype=np.float32).reshape(1, -1))
                   if text_feature is not None else torch.zeros(1, self.config.text_dim, device=image.device))
@@ -330,6 +360,15 @@ class AKDSuite(nn.Module):
                         float(self.config.C * r.polarity * lam[n]))
                 for n, r in enumerate(self.rules) if fired[n] or not only_fired]
 
+    def complete(self, query: TopQuery, k: int, category: str | None = None) -> list[BottomMatch]:
+        """The k best bottoms for `query` (only those of fine type `category` if given): the "bottoms" index
+        retrieves max(4k, 100) candidates by the student's <u_t, u_b>, `rank` rescores them exactly."""
+        index = self.index("bottoms")
+        if category is not None and category not in index.indices:
+            raise BadInput(f"There are no bottoms of type {category!r} in this catalog.")
+        ids, _ = index.search(query.latent.cpu().numpy(), max(4 * k, 100), slot=category)
+        return self.rank(query, [i for i in ids[0] if i is not None])[:k]
+
     def rank(self, query: TopQuery, bottom_ids: list[str]) -> list[BottomMatch]:
         """Exact rescoring of candidate bottoms, best first by the test score."""
         if not bottom_ids:
@@ -343,7 +382,7 @@ class AKDSuite(nn.Module):
     def explain(self, query: TopQuery, bottom_id: str) -> PairExplanation:
         """Teacher and student scores of (top, bottom) and every rule: fired, polarity, confidence, contribution."""
         if self.slots.get(bottom_id) != "bottom":
-            raise ValueError(f"{bottom_id!r} is not a bottom of this catalog")
+            raise BadInput(f"{bottom_id!r} is not a bottom of this catalog.")
         student, teacher, lam, fired = self._pair_terms(query, [bottom_id])
         return PairExplanation(query.label, bottom_id, float(student[0]), float(teacher[0]),
                                float(1.0 - lam[0].sum()), self._rule_uses(lam[0], fired[0], only_fired=False),
@@ -380,7 +419,7 @@ class RuleUse:
 
 @dataclass
 class BottomMatch:
-    """A ranked bottom: `score` is the test score (teacher or student, AKDConfig.test_score); `rules` those that fired."""
+    """A ranked bottom: `score` is the test score (teacher or student, Config.test_score); `rules` those that fired."""
 
     item_id: str
     score: float
@@ -412,7 +451,7 @@ class TopQuery:
     like: str | None = None  # an upload: the catalog top it looks most like, whose rules it takes
 
 
-def catalog_features(wardrobe: Wardrobe, config: AKDConfig, device) -> tuple[list[str], np.ndarray, np.ndarray]:
+def catalog_features(wardrobe: Wardrobe, config: Config, device) -> tuple[list[str], np.ndarray, np.ndarray]:
     """(ids, image features, text features) of the catalog, from the feature cache."""
     ids, image = image_features(wardrobe, config.image_encoder, device=device)
     text_ids, text = text_features(wardrobe, config.text_encoder, device=device)
@@ -421,26 +460,27 @@ def catalog_features(wardrobe: Wardrobe, config: AKDConfig, device) -> tuple[lis
     return ids, image, text
 
 
-def train(wardrobe: Wardrobe, out_dir, *, epochs=None, device="auto", config: AKDConfig | None = None) -> dict:
+def train(wardrobe: Wardrobe, out_dir, *, config: Config | None = None, epochs: int | None = None,
+          device="auto") -> dict:
     """Train every variant for every seed on the training triplets; save them together; return the manifest entry.
 
-    `config` (default AKDConfig()) gets the source's rule table (`rules_for`) and the encoders' dimensions."""
+    `config` (default Config()) gets the source's rule table (`rules_for`) and the encoders' dimensions."""
     device = pick_device(device)
-    config = copy.deepcopy(config or AKDConfig())
+    config = copy.deepcopy(config or Config())
     config.rules = [rule_to_dict(r) for r in rules_for(wardrobe)]
     if epochs:
         config.epochs = epochs
     ids, image, text = catalog_features(wardrobe, config, device)
     config.image_dim, config.text_dim = image.shape[1], text.shape[1]
-    suite = AKDSuite(config)
-    suite.fit_standardisation(image, text)
-    suite.to(device).set_catalog(wardrobe, ids, image, text)
-    train_rows = suite.triplet_rows([t for s in range(config.negatives)
-                                     for t in top_bottom_triplets(wardrobe, "train", seed=s)])
-    valid_rows = suite.triplet_rows(top_bottom_triplets(wardrobe, "valid"))
+    bundle = Bundle(config)
+    bundle.fit_standardisation(image, text)
+    bundle.to(device).set_catalog(wardrobe, ids, image, text)
+    train_rows = bundle.triplet_rows([t for s in range(config.negatives)
+                                      for t in top_bottom_triplets(wardrobe, "train", seed=s)])
+    valid_rows = bundle.triplet_rows(top_bottom_triplets(wardrobe, "valid"))
     history = {}
     with cpu_threads(1 if device.type == "cpu" else torch.get_num_threads()):
-        for name, model in suite.models.items():
+        for name, model in bundle.models.items():
             t0 = time.time()
             model.steps, model.steps_per_epoch = 0, -(-len(train_rows) // config.batch_size)
             seed = int(name.rsplit("seed", 1)[1])
@@ -450,239 +490,18 @@ def train(wardrobe: Wardrobe, out_dir, *, epochs=None, device="auto", config: AK
                          valid_data=valid_rows if len(valid_rows) else None)
             history[name] = {**result.best, "best_epoch": result.best_epoch, "train_seconds": round(time.time() - t0, 1)}
             tqdm.write(f"{name}: best epoch {result.best_epoch}, valid auc {result.best.get('auc', float('nan')):.4f}")
-    return checkpoints.save(out_dir, NAME, copy.deepcopy(suite).half(), data=wardrobe.spec,
+    return checkpoints.save(out_dir, NAME, bundle.half(), data=wardrobe.spec,
                             fingerprint=wardrobe.fingerprint(),
                             encoders={"image": config.image_encoder, "text": config.text_encoder},
                             metrics={"valid": history, "n_train_triplets": len(train_rows)})
 
 
-def load(checkpoint_dir, wardrobe: Wardrobe, device="cpu") -> AKDSuite:
-    """The trained suite on `device`, in eval mode, scoring `wardrobe`'s catalog with the rules it was trained with."""
+def load(checkpoint_dir, wardrobe: Wardrobe, device="cpu") -> Bundle:
+    """The trained bundle on `device`, in eval mode, scoring `wardrobe`'s catalog with the rules it was trained with."""
     device = device if isinstance(device, torch.device) else pick_device(device)
-    suite = AKDSuite(AKDConfig(**checkpoints.entry(checkpoint_dir, NAME)["config"]))
-    checkpoints.load(checkpoint_dir, NAME, suite)
-    suite.to(device).eval()
-    suite.set_catalog(wardrobe, *catalog_features(wardrobe, suite.config, device))
-    return suite
+    bundle = Bundle(Config(**checkpoints.entry(checkpoint_dir, NAME)["config"]))
+    checkpoints.load(checkpoint_dir, NAME, bundle)
+    bundle.to(device).eval()
+    bundle.set_catalog(wardrobe, *catalog_features(wardrobe, bundle.config, device))
+    return bundle
 
-
-# ---------------------------------------------------------------- evaluation
-@dataclass
-class RankingTasks:
-    """Held-out top-bottom questions of one split, as aligned id lists.
-
-    - triplets (top, worn bottom, random bottom): AUC;
-    - the worn bottom among `n_candidates` random other bottoms (column 0): MRR and hit@10;
-    - hard negatives: drawn in proportion to the bottoms' popularity in the split's outfits
-      (popularity alone scores 0.5: `auc_hard`), and of the worn bottom's fine type (`auc_same_type`);
-    - cold start: the questions whose top is in no training outfit.
-    """
-
-    tops: list[str]
-    positives: list[str]
-    negatives: list[str]
-    candidates: list[list[str]]
-    popular_negatives: list[str]
-    same_type_negatives: list[str]
-    cold: np.ndarray  # boolean mask over the questions
-
-
-def ranking_tasks(wardrobe: Wardrobe, split: str = "test", seed: int = 0, n_candidates: int = 100) -> RankingTasks:
-    triplets = top_bottom_triplets(wardrobe, split)
-    if not triplets:
-        raise DataError(f"{wardrobe.spec}: no outfit of the {split!r} split has a top and a bottom to evaluate on")
-    bottoms = np.asarray(wardrobe.items_in_slot("bottom"), dtype=object)
-    by_type: dict[str, list[str]] = {}
-    for b in bottoms:
-        by_type.setdefault(wardrobe.items[b].category, []).append(b)
-    pop = item_popularity(wardrobe, split)
-    weights = np.array([pop.get(b, 0) for b in bottoms], dtype=float) + 1e-9
-    rng = np.random.default_rng(seed)
-    candidates, popular, same_type = [], [], []
-    for _, j, _ in triplets:
-        others = rng.choice(len(bottoms), size=min(n_candidates + 1, len(bottoms)), replace=False)
-        candidates.append([j] + [b for b in bottoms[others] if b != j][:n_candidates])
-        w = weights * (bottoms != j)
-        popular.append(bottoms[rng.choice(len(bottoms), p=w / w.sum())])
-        pool = [b for b in by_type[wardrobe.items[j].category] if b != j] or [b for b in bottoms if b != j]
-        same_type.append(pool[int(rng.integers(len(pool)))])
-    seen = {i for o in wardrobe.split_outfits("train") for i in o.items}
-    tops = [t for t, _, _ in triplets]
-    return RankingTasks(tops, [j for _, j, _ in triplets], [k for _, _, k in triplets], candidates, popular, same_type,
-                        np.array([t not in seen for t in tops], dtype=bool))
-
-
-def ranking_metrics(score_pairs, tasks: RankingTasks) -> dict:
-    """AUC, MRR, hit@10, the hard AUCs and the cold-start AUC / MRR of `score_pairs(tops, bottoms) -> scores`."""
-    n, width = len(tasks.tops), len(tasks.candidates[0])
-    tops = tasks.tops * 4 + [t for t, c in zip(tasks.tops, tasks.candidates) for _ in c]
-    bottoms = (tasks.positives + tasks.negatives + tasks.popular_negatives + tasks.same_type_negatives
-               + [b for c in tasks.candidates for b in c])
-    s = np.asarray(score_pairs(tops, bottoms), dtype=np.float64)
-    pos, neg, popular, same_type = s[:n], s[n:2 * n], s[2 * n:3 * n], s[3 * n:4 * n]
-    table = s[4 * n:].reshape(n, width)
-
-    def block(mask) -> dict:
-        return {"auc": pairwise_auc(pos[mask], neg[mask]), "mrr": mrr(table[mask]), "hit@10": hit_at_k(table[mask], 10)}
-
-    out = block(np.ones(n, dtype=bool))
-    out["auc_hard"] = pairwise_auc(pos, popular)
-    out["auc_same_type"] = pairwise_auc(pos, same_type)
-    if tasks.cold.any():
-        out["cold_start"] = block(tasks.cold)
-    return out
-
-
-def mean_and_spread(per_seed: list[dict]) -> dict:
-    """Mean of every metric over seeds, with `<name>_std` (sample standard deviation) and the per-seed values."""
-    def merge(rows: list[dict]) -> dict:
-        out = {}
-        for key, value in rows[0].items():
-            if isinstance(value, dict):
-                out[key] = merge([r[key] for r in rows])
-            else:
-                values = np.array([r[key] for r in rows], dtype=float)
-                out[key] = float(values.mean())
-                out[f"{key}_std"] = float(values.std(ddof=1)) if len(values) > 1 else 0.0
-        return out
-
-    return {**merge(per_seed), "seeds": per_seed}
-
-
-def ordering_checks(results: dict, pairs=(("akd", "dbpr"), ("dbpr", "bpr"), ("akd", "akd_constant_lambda")),
-                    keys=("auc", "mrr", "cold_start.auc", "cold_start.mrr")) -> dict:
-    """For each (better, worse) pair and metric: the margin of the means, the spread (the larger of the two
-    seed standard deviations) and whether the margin exceeds it. Metrics a split lacks (no cold tops) are left out."""
-    out = {}
-    for better, worse in pairs:
-        for key in keys:
-            head, _, leaf = key.rpartition(".")
-            a, b = (results[m].get(head) if head else results[m] for m in (better, worse))
-            if a is None or b is None:
-                continue
-            margin, spread = a[leaf] - b[leaf], max(a[f"{leaf}_std"], b[f"{leaf}_std"])
-            out[f"{key}: {better} > {worse}"] = {"margin": margin, "spread": spread, "met": bool(margin > spread)}
-    return out
-
-
-def attention_check(suite: AKDSuite, wardrobe: Wardrobe, oracle, tasks: RankingTasks, split: str = "test") -> dict:
-    """Does the attention trust a rule less where the hidden pair term contradicts it?
-
-    Over the fired (pair, rule) entries of the split's (top, worn bottom) and (top, random bottom)
-    pairs: the rule is contradicted when the sign of the oracle's pair term pair(t, b, s), under
-    the style s of the outfit the top was worn in, differs from its polarity, and agrees when it
-    is the same. Reports AKD-DBPR's mean confidence in both groups (mean over seeds) and per rule.
-    """
-    style_of = {}
-    for outfit in wardrobe.split_outfits(split):
-        for iid in outfit.items:
-            style_of.setdefault(iid, oracle.outfit_style[outfit.id])
-    tops, bottoms = tasks.tops * 2, tasks.positives + tasks.negatives
-    fired = suite.matcher.fires(tops, bottoms)
-    pair, rule = np.nonzero(fired)
-    if not len(pair):
-        return {}
-    term = np.array([oracle.pair_term(tops[p], bottoms[p], style_of[tops[p]]) for p in pair])
-    agrees = np.sign(term) == suite.matcher.polarity[rule]
-    keep = term != 0
-    confidence = np.zeros(len(pair))
-    models = [m for name, m in suite.models.items() if name.startswith("akd_seed")]
-    for model in models:
-        device = model.image.device
-        t = torch.tensor([suite.rows[i] for i in tops], device=device)
-        b = torch.tensor([suite.rows[i] for i in bottoms], device=device)
-        with torch.no_grad():
-            lam = model.confidences(model.rows_latent("top", t), model.rows_latent("bottom", b), model.fired(t, b))
-        confidence += lam.float().cpu().numpy()[pair, rule] / len(models)
-    per_rule = {}
-    for r, name in enumerate(x.name for x in suite.rules):
-        a, c = keep & (rule == r) & agrees, keep & (rule == r) & ~agrees
-        if a.sum() >= 5 and c.sum() >= 5:
-            per_rule[name] = {"agree": float(confidence[a].mean()), "contradict": float(confidence[c].mean()),
-                              "n_agree": int(a.sum()), "n_contradict": int(c.sum())}
-    lower = sum(v["contradict"] < v["agree"] for v in per_rule.values())
-    return {"confidence_agree": float(confidence[keep & agrees].mean()),
-            "confidence_contradict": float(confidence[keep & ~agrees].mean()),
-            "n_agree": int((keep & agrees).sum()), "n_contradict": int((keep & ~agrees).sum()),
-            "rules_lower_when_contradicted": f"{lower} of {len(per_rule)}", "per_rule": per_rule}
-
-
-def rule_headroom(suite: AKDSuite, wardrobe: Wardrobe, tasks: RankingTasks, alphas=(0.25, 0.5, 1.0)) -> dict:
-    """How much could the rules add to a student that never saw them? (The ceiling AKD-DBPR works under.)
-
-    For each DBPR seed, the triplet AUC of m(t, b) + sum_l w_l polarity_l r_l(t, b) on the `tasks`
-    split: with one weight w_l = alpha for every rule, and with each rule's w_l >= 0 fitted on the
-    validation triplets (where the student makes held-out errors, unlike the training triplets it
-    fits) by logistic loss, the student held fixed. Mean over seeds, with the student alone."""
-    valid = suite.triplet_rows(top_bottom_triplets(wardrobe, "valid"))
-    split = suite.triplet_rows(list(zip(tasks.tops, tasks.positives, tasks.negatives)))
-
-    def terms(model: DBPR, rows: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        rows = rows.to(model.image.device)
-        t, j, k = rows[:, 0], rows[:, 1], rows[:, 2]
-        x = model.pair_scores(t, j, "student") - model.pair_scores(t, k, "student")
-        return x.cpu(), ((model.fired(t, j).float() - model.fired(t, k).float()) * model.polarity).cpu()
-
-    def auc_of(x: torch.Tensor) -> float:
-        return pairwise_auc(x.numpy(), np.zeros(len(x)))
-
-    rows = []
-    for seed in suite.config.seeds:
-        model = suite.models[f"dbpr_seed{seed}"]
-        x, r = terms(model, split)
-        xv, rv = terms(model, valid)
-        a = torch.zeros(r.shape[1], requires_grad=True)
-        opt = torch.optim.Adam([a], lr=0.05)
-        with torch.enable_grad():
-            for _ in range(300):
-                loss = -F.logsigmoid(xv + rv @ F.softplus(a)).mean()
-                opt.zero_grad()
-                loss.backward()
-                opt.step()
-        fitted = F.softplus(a).detach()
-        rows.append({"student": auc_of(x), **{f"alpha_{al}": auc_of(x + al * r.sum(1)) for al in alphas},
-                     "fitted_on_valid": auc_of(x + r @ fitted)})
-    return {"auc": {key: float(np.mean([row[key] for row in rows])) for key in rows[0]}, "model": "dbpr",
-            "seeds": rows}
-
-
-def evaluate(wardrobe: Wardrobe, checkpoint_dir, *, split="test", device="auto") -> dict:
-    """The metrics DESIGN.md lists for akd (test score of AKD-DBPR and every baseline, mean and spread over seeds)."""
-    suite = load(checkpoint_dir, wardrobe, pick_device(device))
-    tasks = ranking_tasks(wardrobe, split)
-    config = suite.config
-
-    def scorer(model: DBPR, score: str):
-        def score_pairs(tops, bottoms):
-            t = torch.tensor([suite.rows[i] for i in tops], device=model.image.device)
-            b = torch.tensor([suite.rows[i] for i in bottoms], device=model.image.device)
-            return model.pair_scores(t, b, score).cpu().numpy()
-        return score_pairs
-
-    def runs(variant: str, score: str) -> dict:
-        return mean_and_spread([ranking_metrics(scorer(suite.models[f"{variant}_seed{s}"], score), tasks)
-                                for s in config.seeds])
-
-    def rules_only(tops, bottoms):
-        return (suite.matcher.fires(tops, bottoms) * suite.matcher.polarity).sum(1)
-
-    results = {variant: runs(variant, config.test_score) for variant in VARIANTS}
-    other = "student" if config.test_score == "teacher" else "teacher"
-    akd = results.pop("akd")
-    out = {**akd, "score": config.test_score, "n_triplets": len(tasks.tops), "n_cold_triplets": int(tasks.cold.sum()),
-           "n_candidates": len(tasks.candidates[0]) - 1, "n_rules": len(suite.rules),
-           "baselines": {**results, "rules_only": ranking_metrics(rules_only, tasks)},
-           other: {variant: runs(variant, other) for variant in RULE_MODES},
-           "targets": ordering_checks({"akd": akd, **results})}
-    oracle = oracle_for(wardrobe)
-    if oracle is not None:
-        cache: dict = {}
-
-        def oracle_pairs(tops, bottoms):
-            return [cache.setdefault((t, b), oracle.outfit_score((t, b))) for t, b in zip(tops, bottoms)]
-
-        out["oracle"] = ranking_metrics(oracle_pairs, tasks)
-        out["attention_check"] = attention_check(suite, wardrobe, oracle, tasks, split)
-    if split == "test" and top_bottom_triplets(wardrobe, "valid"):
-        out["rule_headroom"] = rule_headroom(suite, wardrobe, tasks)
-    return out

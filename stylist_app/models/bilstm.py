@@ -20,11 +20,13 @@ that order (stably) before the model reads them, whatever order a source lists t
   d(f, v) = f . v; E_e = hinge with margin m in both directions against the batch's other items.
 - Joint objective E = E_f + E_b + vse_weight * E_e (see `OutfitLSTM.loss` for the scaling).
 
-Uses: compatibility = average forward + backward log-likelihood per prediction; FITB = the
-candidate that maximises it; generation = beam search over catalog items, one item per slot
+Uses (the `Bundle`'s inference calls): compatibility = average forward + backward
+log-likelihood per prediction (`score_outfit`); FITB = the candidate that maximises it
+(`fill_in_blank`); generation = beam search over catalog items, one item per slot
 (`OutfitLSTM.generate`), text + image by the f_i + v_q update, text only via the image nearest
-the text. Baselines trained in the same run on the same features (`OutfitModels`): a
+the text (`build_outfit`). Baselines trained in the same run on the same features (`Bundle`): a
 SiameseNet-style pairwise model, the VSE alone, and a forward LSTM (+ VSE) alone.
+Logits, log-probabilities and similarities are float32 on every device (`dot`: cast, outside autocast).
 
 Where this departs from the paper (chosen on the builtin valid split): X in training is every
 item of the training outfits rather than the batch (see `OutfitLSTM.loss`; `softmax="batch"` is
@@ -45,7 +47,8 @@ from torch import nn
 
 from stylist_app import checkpoints
 from stylist_app.data.schema import SLOT_ORDER, SLOTS
-from stylist_app.evaluate import oracle_for, outfit_scorer_metrics
+from stylist_app.errors import BadInput
+from stylist_app.evaluate import outfit_scorer_metrics
 from stylist_app.features import image_features, text_features
 from stylist_app.models.encoders import BagOfWords, build_vocab, make_text_encoder
 from stylist_app.train import TrainConfig, fit, pick_device, seed_everything
@@ -56,45 +59,44 @@ START, END = "start", "end"  # the zero-vector markers x_0 and x_{N+1}
 
 
 @dataclass
-class BiLSTMConfig:
+class Config:
+    """The model (sizes, losses, vocabulary) and its training (paper: SGD lr 0.2 halved every 2 epochs,
+    batches of 10 outfits); the baselines trained in the same run share it."""
+
     image_encoder: str = "effnet-lite0"  # cached image features (features.py)
     in_dim: int = 1280  # the image encoder's dimension
     dim: int = 128  # joint space = LSTM hidden size (paper: 512)
     dropout: float = 0.3  # on LSTM inputs and outputs (released code: keep probability 0.7)
     margin: float = 0.2  # VSE hinge margin m
     vse_weight: float = 1.0
-    directions: tuple[str, ...] = DIRECTIONS  # () = VSE only; ("forward",) = forward LSTM only
+    directions: list[str] = field(default_factory=lambda: list(DIRECTIONS))  # [] = VSE only; ["forward"] = forward only
     softmax: str = "train_items"  # X in training: "batch" (the paper's in-batch softmax) | "train_items"
     text_encoder: str = "bow"  # bow (paper) | minilm (cached MiniLM features -> linear)
     min_count: int = 30  # vocabulary: words seen this often in the training items' text (paper: 30)
     vocab: list[str] = field(default_factory=list)
     text_dim: int = 384  # MiniLM's dimension (text_encoder="minilm")
     text_weight: float = 1.5  # the f_i + text_weight * v_q update (paper: 1; see text_update)
-
-
-@dataclass
-class TrainSettings:
-    """Optimisation (paper: SGD lr 0.2 halved every 2 epochs, batches of 10 outfits)."""
-
     epochs: int = 8
-    lr: float = 2e-3
+    lr: float = 2e-3  # AdamW
     batch_size: int = 64  # outfits
     weight_decay: float = 1e-4
-    patience: int = 3
+    patience: int = 3  # epochs without a better valid FITB + AUC mean before stopping
+    seed: int = 0  # initial weights and batch order
 
 
 @dataclass
 class ItemTable:
-    """The items a model can pick or score: embeddings x (M, dim), unit-length x, slot indices (M,).
+    """The items a model can pick or score: embeddings x (M, dim), unit-length x, slot indices (M,), names.
 
     Rows 0..n_catalog-1 are the catalog in `OutfitLSTM.ids` order; rows after that are extra
-    items (uploaded pictures) appended by `OutfitLSTM.add_items`.
+    items (uploaded pictures) appended by `OutfitLSTM.add_items`, named "upload-0", "upload-1", ...
     """
 
     vectors: torch.Tensor
     unit: torch.Tensor
     slots: torch.Tensor  # slot indices, on the vectors' device
     n_catalog: int
+    names: list[str]  # catalog ids, then "upload-k"
 
     @property
     def slot_list(self) -> list[int]:
@@ -146,25 +148,34 @@ class ScoredOutfit:
     score: float
 
 
-def built_outfit(steps: list[Step], score: float, table: ItemTable, names: list[str], text=None) -> BuiltOutfit:
-    """The engine's view of a generated outfit: rows become names (catalog ids or "upload-k")."""
-    return BuiltOutfit([OutfitItem(names[s.row], SLOTS[table.slot_list[s.row]], s.how,
-                                   [(names[r], v) for r, v in s.alternatives]) for s in steps], score, text)
-
-
 def _slot_rows(rows, slots: list[int]) -> tuple[int, ...]:
     """Rows in slot order (stable within a slot): the paper's fixed category order."""
     return tuple(sorted(rows, key=lambda r: slots[r]))
 
 
+def dot(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """a @ b in float32 outside autocast: logits, log-probabilities and similarities never run in bf16."""
+    with torch.autocast(a.device.type, enabled=False):
+        return a.float() @ b.float()
+
+
+def mean_pairwise(unit: torch.Tensor) -> float:
+    """Mean cosine over the distinct pairs of unit vectors (0 for a single item)."""
+    n = len(unit)
+    if n < 2:
+        return 0.0
+    sim = dot(unit, unit.T)
+    return float((sim.sum() - sim.diag().sum()) / (n * (n - 1)))
+
+
 class OutfitLSTM(nn.Module):
     """The Bi-LSTM over image embeddings, jointly trained with the visual-semantic embedding.
 
-    With `config.directions == ()` it is the VSE alone (compatibility = mean pairwise cosine of
-    the image embeddings f); with ("forward",) the forward LSTM alone.
+    With `config.directions == []` it is the VSE alone (compatibility = mean pairwise cosine of
+    the image embeddings f); with ["forward"] the forward LSTM alone.
     """
 
-    def __init__(self, config: BiLSTMConfig):
+    def __init__(self, config: Config):
         super().__init__()
         self.config = config
         self.image = nn.Linear(config.in_dim, config.dim)  # W_I
@@ -211,7 +222,7 @@ class OutfitLSTM(nn.Module):
     def table(self) -> ItemTable:
         """The catalog's embeddings (compute once per trained state; the engine keeps it)."""
         x = self.embed(self.features).float()
-        return ItemTable(x, F.normalize(x, dim=-1), self.slot_of.to(x.device), len(self.ids))
+        return ItemTable(x, F.normalize(x, dim=-1), self.slot_of.to(x.device), len(self.ids), list(self.ids))
 
     def add_items(self, table: ItemTable, features) -> ItemTable:
         """`table` with items given by their image features (uploaded pictures) appended.
@@ -221,10 +232,16 @@ class OutfitLSTM(nn.Module):
         """
         x = self.embed(torch.as_tensor(features, dtype=torch.float32, device=table.vectors.device)).float()
         unit = F.normalize(x, dim=-1)
-        nearest = torch.topk(unit @ table.unit[: table.n_catalog].T, min(5, table.n_catalog), dim=1).indices
+        nearest = torch.topk(dot(unit, table.unit[: table.n_catalog].T), min(5, table.n_catalog), dim=1).indices
         slots = table.slots[nearest].mode(1).values
+        start = len(table.names) - table.n_catalog  # uploads already in the table
+        names = [f"upload-{k}" for k in range(start, start + len(x))]
         return ItemTable(torch.cat([table.vectors, x]), torch.cat([table.unit, unit]), torch.cat([table.slots, slots]),
-                         table.n_catalog)
+                         table.n_catalog, table.names + names)
+
+    def knows(self, text: str) -> bool:
+        """Whether `text` has a word the model knows (its v is not zero)."""
+        return bool(self.encode_text([text]).abs().sum())
 
     def encode_text(self, texts: list[str], rows=None) -> torch.Tensor:
         """v: the texts' embeddings (not normalised). With MiniLM, catalog `rows` use the cached features."""
@@ -251,9 +268,10 @@ class OutfitLSTM(nn.Module):
         inputs = torch.cat([x.new_zeros(len(seqs), 1, x.shape[1]), x[rows] * valid[..., None]], 1)
         h, _ = self.lstms[f"{direction}_lstm"](self.drop(inputs))
         h = self.drop(h)
-        lse = torch.logsumexp((h @ x.T).float(), -1)  # (B, T+1) over X ...
+        h, x = h.float(), x.float()  # the logits in float32, also under autocast
+        lse = torch.logsumexp(dot(h, x.T), -1)  # (B, T+1) over X ...
         lse = torch.logaddexp(lse, torch.zeros_like(lse))  # ... and the end marker, exp(h . 0) = 1
-        target = torch.cat([(h[:, :T] * x[rows]).sum(-1), h.new_zeros(len(seqs), 1)], 1).float()
+        target = torch.cat([(h[:, :T] * x[rows]).sum(-1), h.new_zeros(len(seqs), 1)], 1)
         target = torch.where(steps == lengths[:, None], 0.0, target)  # h_N . x_{N+1} = 0
         return (target - lse) * (steps <= lengths[:, None])
 
@@ -277,7 +295,7 @@ class OutfitLSTM(nn.Module):
         f, v = F.normalize(f[has_text].float(), dim=-1), F.normalize(v[has_text].float(), dim=-1)
         if len(f) < 2:
             return f.sum() * 0
-        d = f @ v.T  # d[i, k] = d(f_i, v_k)
+        d = dot(f, v.T)  # d[i, k] = d(f_i, v_k)
         pos = d.diag()
         off = ~torch.eye(len(d), dtype=torch.bool, device=d.device)
         cost_text = (self.config.margin - pos[:, None] + d).clamp(min=0) * off  # anchor f_i, negative v_k
@@ -337,7 +355,7 @@ class OutfitLSTM(nn.Module):
                 total, n = self._lstm_loglik(table.vectors, [seqs[k] for k in part])
                 scores[part] = (total / n).cpu().numpy()
             else:
-                scores[part] = [_mean_pairwise(table.unit[list(seqs[k])]) for k in part]
+                scores[part] = [mean_pairwise(table.unit[list(seqs[k])]) for k in part]
         return scores
 
     def score_ids(self, outfits) -> np.ndarray:
@@ -375,7 +393,8 @@ class OutfitLSTM(nn.Module):
                 x[b, 1:len(s) + 1] = table.vectors[list(s)]
             h, _ = lstm(x)
             last = h[torch.arange(len(seqs)), torch.tensor([len(s) for s in seqs])]
-            logp = torch.log_softmax(torch.cat([last @ table.vectors.T, last.new_zeros(len(seqs), 1)], 1).float(), 1)
+            logits = dot(last, table.vectors.T)
+            logp = torch.log_softmax(torch.cat([logits, logits.new_zeros(len(seqs), 1)], 1), 1)
             options = []
             for b, hyp in enumerate(alive):
                 n = len(hyp.rows)
@@ -416,14 +435,15 @@ class OutfitLSTM(nn.Module):
         full Bi-LSTM compatibility (`score_rows`) and the best is returned. `length`: the number
         of items, queries included (None: the model decides when to stop).
         """
-        if tuple(self.config.directions) != DIRECTIONS:
+        if self.config.directions != list(DIRECTIONS):
             raise ValueError("generation needs the forward and the backward LSTM")
         queries = list(_slot_rows(queries, table.slot_list))
         slots = [table.slot_list[q] for q in queries]
         if len(set(slots)) < len(slots):
-            raise ValueError("give at most one item per slot (got " + ", ".join(SLOTS[s] for s in slots) + ")")
+            raise BadInput("Give at most one item per slot (got " + ", ".join(SLOTS[s] for s in slots) + ").")
         if length is not None and not len(queries) <= length <= len(SLOTS):
-            raise ValueError(f"length must be between {len(queries)} (the items given) and {len(SLOTS)} (one per slot)")
+            raise BadInput(f"The outfit's length must be between {len(queries)} (the items given) and {len(SLOTS)} "
+                           "(one per slot).")
         search = dict(length=length, beam=beam, n_alternatives=n_alternatives)
         hyps = [Hypothesis((queries[0],), 0.0, {queries[0]: Step(queries[0], "query", [])})]
         for k, q in enumerate(queries[1:], 1):
@@ -432,7 +452,7 @@ class OutfitLSTM(nn.Module):
         hyps = self._expand(table, hyps, "forward", END, min_stop=(length or 0) - slots[0], **search)
         hyps = self._expand(table, hyps, "backward", START, min_stop=length or 0, **search)
         if not hyps:
-            raise ValueError(f"no outfit of {length} items fits around the given items' slots")
+            raise BadInput(f"No outfit of {length} items fits around the given items' slots in this catalog.")
         scores = self.score_rows(table, [h.rows for h in hyps])
         best = hyps[int(np.argmax(scores))]
         return [best.steps[r] for r in best.rows], float(scores.max())
@@ -447,8 +467,8 @@ class OutfitLSTM(nn.Module):
         the slot's catalog items not already in the outfit. text_weight = 1.5 was chosen on the
         builtin valid split's text queries: with the paper's plain sum (1) the asked colour
         reached 30% of the generated items (11% without text), with 1.5 62%, with 2 77%; the
-        price is compatibility (oracle score of the outfits: 20.7 without text, 19.5 / 17.4 /
-        15.1; true outfits 21.3, random ones 7.5), so 1.5 is the middle ground.
+        price is compatibility (the text_query score of `stylist eval bilstm`: 20.7 without text,
+        19.5 / 17.4 / 15.1; true outfits 21.3, random ones 7.5), so 1.5 is the middle ground.
         """
         v = self.config.text_weight * F.normalize(v_q.float(), dim=-1)
         used = {s.row for s in steps}
@@ -457,7 +477,7 @@ class OutfitLSTM(nn.Module):
             if s.how == "query":
                 out.append(s)
                 continue
-            sim = table.unit[: table.n_catalog] @ (table.unit[s.row] + v)
+            sim = dot(table.unit[: table.n_catalog], table.unit[s.row] + v)
             mask = table.slots[: table.n_catalog] == table.slot_list[s.row]
             mask[[r for r in used - {s.row} if r < table.n_catalog]] = False
             top = torch.topk(torch.where(mask, sim, -torch.inf), min(n_alternatives, int(mask.sum())))
@@ -469,7 +489,7 @@ class OutfitLSTM(nn.Module):
     @torch.no_grad()
     def nearest_to_text(self, table: ItemTable, v_q: torch.Tensor) -> int:
         """The catalog row whose image embedding is nearest the text's (text-only generation)."""
-        return int(torch.argmax(table.unit[: table.n_catalog] @ F.normalize(v_q.float(), dim=-1)))
+        return int(torch.argmax(dot(table.unit[: table.n_catalog], F.normalize(v_q.float(), dim=-1))))
 
     @torch.no_grad()
     def build(self, table: ItemTable, queries: list[int], text: str | None = None, length: int | None = None,
@@ -477,27 +497,18 @@ class OutfitLSTM(nn.Module):
         """Generation from images (query rows), image(s) + text, or text alone (no queries)."""
         v_q = None
         if text is not None:
+            if not self.knows(text):
+                raise BadInput(f"The text {text!r} has no word the model knows.")
             v_q = self.encode_text([text])[0]
-            if not v_q.abs().sum():
-                raise ValueError(f"the text {text!r} has no word the model knows")
         if not queries:
             if v_q is None:
-                raise ValueError("give at least one image or a text")
+                raise BadInput("Give at least one picture, catalog item or text.")
             queries = [self.nearest_to_text(table, v_q)]
         steps, score = self.generate(table, queries, length, beam)
         if v_q is not None:
             steps = self.text_update(table, steps, v_q)
             score = float(self.score_rows(table, [[s.row for s in steps]])[0])
         return steps, score
-
-
-def _mean_pairwise(unit: torch.Tensor) -> float:
-    """Mean cosine over the distinct pairs of unit vectors (0 for a single item)."""
-    n = len(unit)
-    if n < 2:
-        return 0.0
-    sim = unit @ unit.T
-    return float((sim.sum() - sim.diag().sum()) / (n * (n - 1)))
 
 
 class PairwiseCompat(nn.Module):
@@ -511,7 +522,7 @@ class PairwiseCompat(nn.Module):
 
     margin = 1.0
 
-    def __init__(self, config: BiLSTMConfig):
+    def __init__(self, config: Config):
         super().__init__()
         self.config = config
         self.net = nn.Sequential(nn.Linear(config.in_dim, config.dim), nn.ReLU(), nn.Linear(config.dim, config.dim))
@@ -527,7 +538,7 @@ class PairwiseCompat(nn.Module):
         rows = torch.tensor([r for o in batch for r in o], dtype=torch.long, device=device)
         outfit = torch.tensor([k for k, o in enumerate(batch) for _ in o], device=device)
         g = F.normalize(self.net(self.features[rows]).float(), dim=-1)
-        d = (2 - 2 * g @ g.T).clamp(min=1e-6).sqrt()
+        d = (2 - 2 * dot(g, g.T)).clamp(min=1e-6).sqrt()
         same = outfit[:, None] == outfit[None, :]
         pos = same & ~torch.eye(len(rows), dtype=torch.bool, device=device)
         return (d[pos] ** 2).mean() + ((self.margin - d[~same]).clamp(min=0) ** 2).mean()
@@ -535,27 +546,30 @@ class PairwiseCompat(nn.Module):
     @torch.no_grad()
     def score_ids(self, outfits) -> np.ndarray:
         g = F.normalize(self.net(self.features).float(), dim=-1)
-        return np.array([_mean_pairwise(g[[self.rows[i] for i in o]]) for o in outfits])
+        return np.array([mean_pairwise(g[[self.rows[i] for i in o]]) for o in outfits])
 
     def validate(self, task) -> dict:
         return validation_metrics(self.score_ids, task)
 
 
-class OutfitModels(nn.Module):
-    """What `stylist train bilstm` saves in one file: the Bi-LSTM + VSE and its baselines.
+class Bundle(nn.Module):
+    """What `stylist train bilstm` saves in one file and the engine serves: the Bi-LSTM + VSE (`bilstm`),
+    its baselines, and the outfit builder's calls.
 
     The baselines share the config (and so the features and sizes) and are trained in the same
     run: `siamese` (PairwiseCompat), `vse_only` (no LSTM), `forward_lstm` (forward LSTM + VSE).
+    The calls (`build_outfit`, `fill_in_blank`, `score_outfit`) take an `ItemTable` (`table()`, with
+    uploaded pictures appended by `add_items`) and rows of it, and name items as the table does.
     """
 
-    def __init__(self, config: BiLSTMConfig):
+    def __init__(self, config: Config):
         super().__init__()
         self.config = config
         self.bilstm = OutfitLSTM(config)
         self.baselines = nn.ModuleDict({
             "siamese": PairwiseCompat(config),
-            "vse_only": OutfitLSTM(replace(config, directions=())),
-            "forward_lstm": OutfitLSTM(replace(config, directions=("forward",))),
+            "vse_only": OutfitLSTM(replace(config, directions=[])),
+            "forward_lstm": OutfitLSTM(replace(config, directions=["forward"])),
         })
 
     def members(self) -> dict[str, nn.Module]:
@@ -572,142 +586,106 @@ class OutfitModels(nn.Module):
         for m in self.members().values():
             m.set_catalog(ids, feats, slots, texts, text_feats)
 
+    # ------------------------------------------------------------ the outfit builder's calls
+    @property
+    def rows(self) -> dict[str, int]:
+        """Catalog id -> its row in `table()`."""
+        return self.bilstm.rows
 
-# ---------------------------------------------------------------- evaluation helpers
-def scorer_metrics(score_batch, wardrobe, split: str, hard: bool = True) -> dict:
-    """`evaluate.outfit_scorer_metrics` of a batch scorer (`score_batch(list of id tuples) -> scores`).
+    def table(self) -> ItemTable:
+        """The catalog's items for the calls below (compute once per trained state; the engine keeps it)."""
+        return self.bilstm.table()
 
-    A first pass records the outfits the protocol asks about; they are then scored in one
-    batch and the protocol runs again on the stored scores. `hard=False` skips the hard variants.
-    """
+    def add_items(self, table: ItemTable, features) -> ItemTable:
+        """`table` with uploaded pictures, given by their image encoder's features, appended as "upload-k"."""
+        return self.bilstm.add_items(table, features)
+
+    @torch.no_grad()
+    def build_outfit(self, table: ItemTable, queries: list[int], text: str | None = None, length: int | None = None,
+                     beam: int = 4) -> BuiltOutfit:
+        """An outfit around the query rows, the rows + text, or the text alone (`OutfitLSTM.build`), in slot order."""
+        steps, score = self.bilstm.build(table, queries, text, length, beam)
+        slots, names = table.slot_list, table.names
+        items = [OutfitItem(names[s.row], SLOTS[slots[s.row]], s.how, [(names[r], v) for r, v in s.alternatives])
+                 for s in steps]
+        return BuiltOutfit(items, score, text)
+
+    @torch.no_grad()
+    def fill_in_blank(self, table: ItemTable, context: list[int], blank: int, candidates: list[int]) -> BlankAnswer:
+        """FITB: the candidate rows ranked by the compatibility of the `context` outfit with each put in at
+        position `blank` (best first), and the outfit completed with the best one, in slot order."""
+        completed = [context[:blank] + [c] + context[blank:] for c in candidates]
+        scores = self.bilstm.score_rows(table, completed)
+        order = sorted(range(len(scores)), key=lambda k: -scores[k])
+        best = _slot_rows(completed[order[0]], table.slot_list)
+        return BlankAnswer([(table.names[candidates[k]], float(scores[k])) for k in order],
+                           [table.names[r] for r in best])
+
+    @torch.no_grad()
+    def score_outfit(self, table: ItemTable, rows: list[int]) -> ScoredOutfit:
+        """The outfit in slot order and its compatibility (average forward + backward log-likelihood per prediction)."""
+        score = float(self.bilstm.score_rows(table, [rows])[0])
+        return ScoredOutfit([table.names[r] for r in _slot_rows(rows, table.slot_list)], score)
+
+
+# ---------------------------------------------------------------- validation (early stopping)
+def batch_scorer(score_batch, wardrobe, split: str):
+    """`evaluate.outfit_scorer_metrics`'s per-outfit scorer from a batch scorer (`score_batch(list of id tuples)
+    -> scores`): a dry run of the protocol records the outfits it asks about, which are then scored in one batch."""
     asked = []
     outfit_scorer_metrics(lambda ids: asked.append(tuple(ids)) or 0.0, wardrobe, split)
     unique = list(dict.fromkeys(asked))
     scores = dict(zip(unique, map(float, score_batch(unique))))
-    out = outfit_scorer_metrics(lambda ids: scores[tuple(ids)], wardrobe, split)
-    return out if hard else {k: v for k, v in out.items() if not k.endswith("_hard")}
+    return lambda ids: scores[tuple(ids)]
 
 
 def validation_metrics(score_batch, task) -> dict:
     """FITB accuracy and compatibility AUC on `task` = (wardrobe, split); early stopping watches their `mean`."""
     wardrobe, split = task
-    m = scorer_metrics(score_batch, wardrobe, split, hard=False)
+    m = outfit_scorer_metrics(batch_scorer(score_batch, wardrobe, split), wardrobe, split)
     return {"fitb_accuracy": m["fitb_accuracy"], "compat_auc": m["compat_auc"],
             "mean": (m["fitb_accuracy"] + m["compat_auc"]) / 2}
 
 
-def normalised(metrics: dict, oracle: dict) -> dict:
-    """(model - random) / (oracle - random) for FITB (random = 1/4) and AUC (random = 1/2), easy and hard."""
-    out = {}
-    for key, rand in (("fitb_accuracy", 0.25), ("compat_auc", 0.5), ("fitb_accuracy_hard", 0.25), ("compat_auc_hard", 0.5)):
-        if key in metrics and key in oracle and oracle[key] != rand:
-            out[key] = (metrics[key] - rand) / (oracle[key] - rand)
-    return out
+# ---------------------------------------------------------------- train / load
+def train(wardrobe, out_dir, *, config: Config | None = None, epochs: int | None = None, device="auto") -> dict:
+    """Train the Bi-LSTM + VSE and its baselines on the training outfits; early-stop on the valid split.
 
-
-# Text queries and the builtin attribute each names (measured with the oracle's true attributes).
-TEXT_QUERIES = {
-    "colour": {"black": "black", "white": "white", "navy": "navy", "red": "red", "camel": "camel", "burgundy": "burgundy"},
-    "pattern": {"striped": "stripes", "floral": "floral", "checked": "checks", "graphic": "graphic", "leopard print": "animal"},
-    "category": {"sneakers": "sneakers", "boots": "boots", "skirt": "skirt", "blazer": "blazer", "tote": "tote"},
-}
-
-
-def text_query_metrics(model: OutfitLSTM, wardrobe, oracle, split: str, n_queries: int = 20) -> dict:
-    """Does the text steer generation? Per kind of attribute (colour, pattern, type): the share
-    of non-query items that carry the asked attribute (the oracle's true attributes) in outfits
-    built from an image + the text, against the same image's outfit built without text.
-    Query images: the first item of the first `n_queries` outfits of `split`. `text_only`: the
-    share over all items of the outfits built from each text alone. Query words outside the
-    model's vocabulary are left out (`queries` lists those used). What the text costs: the mean
-    compatibility (the model's) and oracle score of the outfits with and without text.
+    The vocabulary (training items' words seen `min_count` times) and the image features' size are
+    filled into the saved config; `epochs` overrides `config.epochs`.
     """
-    table = model.table()
-    queries = [model.rows[o.items[0]] for o in wardrobe.split_outfits(split)[:n_queries]]
-    plain = {q: model.build(table, [q]) for q in queries}
-
-    def carrying(steps, kind, value, with_query=False) -> list[bool]:
-        return [oracle.true_attributes(model.ids[s.row])[kind] == value for s in steps if with_query or s.how != "query"]
-
-    out = {}
-    for kind, words in TEXT_QUERIES.items():
-        words = {t: v for t, v in words.items() if model.encode_text([t]).abs().sum()}  # known words only
-        if not words:
-            continue
-        with_text, without_text, text_only, scores = [], [], [], []
-        for text, value in words.items():
-            for q in queries:
-                steps, score = model.build(table, [q], text)
-                with_text += carrying(steps, kind, value)
-                without_text += carrying(plain[q][0], kind, value)
-                scores.append([score, plain[q][1], oracle.outfit_score([model.ids[s.row] for s in steps]),
-                               oracle.outfit_score([model.ids[s.row] for s in plain[q][0]])])
-            text_only += carrying(model.build(table, [], text)[0], kind, value, with_query=True)
-        scores = np.mean(scores, 0)
-        out[kind] = {"with_text": float(np.mean(with_text)), "without_text": float(np.mean(without_text)),
-                     "text_only": float(np.mean(text_only)), "queries": list(words),
-                     "compatibility": {"with_text": float(scores[0]), "without_text": float(scores[1])},
-                     "oracle_score": {"with_text": float(scores[2]), "without_text": float(scores[3])}}
-    return out
-
-
-# ---------------------------------------------------------------- train / load / evaluate
-def train(wardrobe, out_dir, *, epochs=None, device="auto", config: BiLSTMConfig | None = None,
-          settings: TrainSettings | None = None) -> dict:
-    """Train the Bi-LSTM + VSE and its baselines on the training outfits; early-stop on the valid split."""
     device = pick_device(device)
-    settings = settings or TrainSettings()
-    config = config or BiLSTMConfig()
+    config = config or Config()
     train_ids = {i for o in wardrobe.split_outfits("train") for i in o.items}
-    config.vocab = build_vocab([wardrobe.items[i].text for i in sorted(train_ids)], config.min_count)
     _, feats = image_features(wardrobe, config.image_encoder, device=device)
-    config.in_dim = feats.shape[1]
-    seed_everything(TrainConfig.seed)  # the initial weights too: the same command gives the same checkpoint
-    models = OutfitModels(config)
-    models.set_catalog(wardrobe, device)
-    rows = models.bilstm.rows
-    slots = models.bilstm.slot_of.tolist()
+    config = replace(config, vocab=build_vocab([wardrobe.items[i].text for i in sorted(train_ids)], config.min_count),
+                     in_dim=feats.shape[1], epochs=epochs or config.epochs)
+    seed_everything(config.seed)  # the initial weights too: the same command gives the same checkpoint
+    bundle = Bundle(config)
+    bundle.set_catalog(wardrobe, device)
+    rows = bundle.rows
+    slots = bundle.bilstm.slot_of.tolist()
     train_outfits = [_slot_rows([rows[i] for i in o.items], slots) for o in wardrobe.split_outfits("train")]
     valid = (wardrobe, "valid") if wardrobe.split_outfits("valid") else None
+    settings = TrainConfig(epochs=config.epochs, lr=config.lr, batch_size=config.batch_size,
+                           weight_decay=config.weight_decay, patience=config.patience, seed=config.seed,
+                           device=str(device), metric="mean")
     history = {}
-    for name, model in models.members().items():
+    for name, model in bundle.members().items():
         if isinstance(model, OutfitLSTM):
             model.set_training_outfits(train_outfits)
-        result = fit(model, train_outfits, TrainConfig(
-            epochs=epochs or settings.epochs, lr=settings.lr, batch_size=settings.batch_size,
-            weight_decay=settings.weight_decay, patience=settings.patience, device=str(device), metric="mean"),
-            valid_data=valid)
-        history[name] = result.best
-    return checkpoints.save(out_dir, NAME, models, data=wardrobe.spec, fingerprint=wardrobe.fingerprint(),
+        history[name] = fit(model, train_outfits, settings, valid_data=valid).best
+    return checkpoints.save(out_dir, NAME, bundle, data=wardrobe.spec, fingerprint=wardrobe.fingerprint(),
                             encoders={"image": config.image_encoder, "text": config.text_encoder},
                             metrics={"valid": history})
 
 
-def _load_models(checkpoint_dir, wardrobe, device) -> OutfitModels:
-    """The saved Bi-LSTM and baselines, with `wardrobe` (any source with the same image encoder) as catalog."""
-    config = checkpoints.entry(checkpoint_dir, NAME)["config"]
-    config["directions"] = tuple(config["directions"])
-    models = OutfitModels(BiLSTMConfig(**config))
-    checkpoints.load(checkpoint_dir, NAME, models)
-    models.to(device)
-    models.set_catalog(wardrobe, device)
-    return models.eval()
-
-
-def load(checkpoint_dir, wardrobe, device="cpu") -> OutfitLSTM:
-    """The trained Bi-LSTM + VSE on `device`, with `wardrobe` as its catalog."""
-    return _load_models(checkpoint_dir, wardrobe, pick_device(str(device))).bilstm
-
-
-def evaluate(wardrobe, checkpoint_dir, *, split="test", device="auto") -> dict:
-    """FITB and compatibility AUC (easy and hard) of the Bi-LSTM and the baselines on `split`;
-    for builtin also the oracle's, the normalised scores and the text-query measurement."""
-    models = _load_models(checkpoint_dir, wardrobe, pick_device(device))
-    out = scorer_metrics(models.bilstm.score_ids, wardrobe, split)
-    out["baselines"] = {name: scorer_metrics(m.score_ids, wardrobe, split) for name, m in models.baselines.items()}
-    oracle = oracle_for(wardrobe)
-    if oracle is not None:
-        out["oracle"] = outfit_scorer_metrics(oracle.outfit_score, wardrobe, split)
-        out["normalised"] = normalised(out, out["oracle"])
-        out["text_query"] = text_query_metrics(models.bilstm, wardrobe, oracle, split)
-    return out
+def load(checkpoint_dir, wardrobe, device="cpu") -> Bundle:
+    """The trained bundle on `device`, in eval mode, with `wardrobe` (any source with the same image encoder)
+    as its catalog."""
+    device = pick_device(str(device))
+    bundle = Bundle(Config(**checkpoints.entry(checkpoint_dir, NAME)["config"]))
+    checkpoints.load(checkpoint_dir, NAME, bundle)
+    bundle.to(device)
+    bundle.set_catalog(wardrobe, device)
+    return bundle.eval()

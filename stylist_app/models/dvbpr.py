@@ -30,11 +30,14 @@ Choices where the paper's setting does not fit a CPU budget or is unclear:
   user of a batch is compared with every j drawn in it (`Recommender.loss`).
 - An item no one bought in training is, to BPR, only ever a random negative: BPR cannot score
   it (its cold-item AUC is chance); VBPR ranks it by f_i, DVBPR by its picture.
-- Held-out purchases are `tasks.user_holdouts` (the last 20 % of each user's purchases); the last
-  remaining purchase of each user is kept apart for validation (early stopping).
+- Training, validation and held-out purchases are `tasks.Purchases`: the held-out share of each
+  user's purchases (`tasks.user_holdouts`) is never seen in training; the last remaining purchase
+  of each user is kept apart for validation (early stopping, the recorded metrics).
 """
 from __future__ import annotations
 
+import dataclasses
+import threading
 from dataclasses import dataclass
 from typing import Callable
 
@@ -44,9 +47,10 @@ import torch.nn.functional as F
 from torch import nn
 
 from stylist_app import checkpoints
-from stylist_app.data.schema import DataError, Wardrobe
-from stylist_app.data.tasks import user_holdouts
-from stylist_app.evaluate import auc, oracle_for
+from stylist_app.data.schema import Wardrobe
+from stylist_app.data.tasks import HeldOutPurchases, Purchases
+from stylist_app.errors import BadInput
+from stylist_app.evaluate import per_user_auc
 from stylist_app.features import catalog_pixels, image_features
 from stylist_app.train import TrainConfig, fit, pick_device
 
@@ -54,7 +58,7 @@ NAME = "dvbpr"
 
 
 @dataclass
-class DVBPRConfig:
+class Config:
     n_users: int = 0
     n_items: int = 0
     dim: int = 50  # K
@@ -66,6 +70,16 @@ class DVBPRConfig:
     l2_vbpr: float = 3.0  # lambda on VBPR's factors
     feature_encoder: str = "effnet-lite0"  # VBPR's frozen image features
     feature_dim: int = 1280
+    # training (AdamW, early stopping on the validation purchases' AUC; every model starts from `seed`)
+    epochs: int = 25  # DVBPR
+    lr: float = 1e-3
+    batch_size: int = 128
+    weight_decay: float = 1e-4
+    baseline_epochs: int = 40  # BPR and VBPR (no weight decay besides their own L2 terms)
+    baseline_lr: float = 5e-3
+    baseline_batch_size: int = 256
+    patience: int = 5
+    seed: int = 0
 
 
 # ---------------------------------------------------------------- catalog pictures
@@ -74,79 +88,20 @@ def to_unit(pixels: torch.Tensor) -> torch.Tensor:
     return pixels.float().div(127.5).sub(1.0)
 
 
-# ---------------------------------------------------------------- purchases
-@dataclass
-class HeldOut:
-    """Per evaluated user: their row, held-out item rows, and every item row they bought (never a negative)."""
-
-    users: list[int]
-    positives: list[np.ndarray]
-    bought: list[np.ndarray]
-
-
-@dataclass
-class Purchases:
-    train: torch.Tensor  # (P, 2) rows of (user row, item row)
-    valid: HeldOut
-    test: HeldOut
-
-    @classmethod
-    def from_wardrobe(cls, wardrobe: Wardrobe) -> Purchases:
-        """Training pairs, the validation purchase and the held-out purchases of every user (module docstring)."""
-        item_row = {iid: k for k, iid in enumerate(wardrobe.items)}
-        user_row = {uid: k for k, uid in enumerate(wardrobe.users)}
-        pairs, valid, test = [], HeldOut([], [], []), HeldOut([], [], [])
-        for h in user_holdouts(wardrobe):
-            u = user_row[h.user_id]
-            train = [item_row[i] for i in h.train_items]
-            held = [item_row[i] for i in h.test_items]
-            bought = np.array(train + held)
-            if len(train) > 1:
-                valid.users.append(u)
-                valid.positives.append(np.array(train[-1:]))
-                valid.bought.append(bought)
-                train = train[:-1]
-            if held:
-                test.users.append(u)
-                test.positives.append(np.array(held))
-                test.bought.append(bought)
-            pairs += [(u, i) for i in train]
-        if not pairs:
-            raise DataError(f"{wardrobe.spec}: no user has a purchase history to train on")
-        return cls(torch.tensor(pairs, dtype=torch.long), valid, test)
-
-    def cold_items(self, n_items: int) -> np.ndarray:
-        """Item rows no user bought in the training pairs (cold items)."""
-        return np.setdiff1d(np.arange(n_items), self.train[:, 1].numpy())
-
-
-def per_user_auc(scores: np.ndarray, held: HeldOut, candidates: np.ndarray | None = None) -> tuple[float, int]:
-    """(mean over users of AUC(held-out items vs items the user never bought), number of users).
-
-    `scores` is (len(held.users), n_items). With `candidates` (item rows), both the held-out and
-    the never-bought items are restricted to them, and users without a held-out candidate skipped.
-    """
-    n_items = scores.shape[1]
-    pool = np.ones(n_items, bool) if candidates is None else np.isin(np.arange(n_items), candidates)
-    values = []
-    for row, pos, bought in zip(scores, held.positives, held.bought):
-        pos = pos[pool[pos]]
-        neg = pool.copy()
-        neg[bought] = False
-        if len(pos) and neg.any():
-            values.append(auc(row[pos], row[neg]))
-    return (float(np.mean(values)) if values else float("nan")), len(values)
+def float32(device: torch.device):
+    """Autocast off: scores are computed in float32 even where Phi runs in bf16 (on CUDA)."""
+    return torch.autocast(device.type, enabled=False)
 
 
 # ---------------------------------------------------------------- models
 class Recommender(nn.Module):
     """What DVBPR and its baselines share: BPR training on (user, bought item) rows and per-user AUC.
 
-    Subclasses give `score(users, items)`, the (len(users), len(items)) matrix of x_{u,i},
+    Subclasses give `score(users, items)`, the (len(users), len(items)) float32 matrix of x_{u,i},
     `penalty(users, items)`, the squared norm of the factors a batch uses, and its weight `lam`.
     """
 
-    def __init__(self, config: DVBPRConfig, lam: float):
+    def __init__(self, config: Config, lam: float):
         super().__init__()
         self.config = config
         self.lam = lam
@@ -177,14 +132,14 @@ class Recommender(nn.Module):
         device = self.bought.device
         return self.score(torch.as_tensor(users, device=device), torch.arange(self.config.n_items, device=device))
 
-    def validate(self, held: HeldOut) -> dict:
-        return {"auc": per_user_auc(self.scores(held.users).float().cpu().numpy(), held)[0]}
+    def validate(self, held: HeldOutPurchases) -> dict:
+        return {"auc": per_user_auc(self.scores(held.users).cpu().numpy(), held.positives, held.bought)[0]}
 
 
 class BPR(Recommender):
     """Matrix factorisation: x_{u,i} = beta_i + gamma_u . gamma_i (Rendle et al. 2009)."""
 
-    def __init__(self, config: DVBPRConfig, dim: int | None = None, lam: float | None = None):
+    def __init__(self, config: Config, dim: int | None = None, lam: float | None = None):
         super().__init__(config, config.l2_bpr if lam is None else lam)
         dim = dim or config.dim
         self.gamma_user = nn.Embedding(config.n_users, dim)
@@ -195,7 +150,8 @@ class BPR(Recommender):
         nn.init.zeros_(self.beta_item.weight)
 
     def score(self, users, items):
-        return self.beta_item(items).T + self.gamma_user(users) @ self.gamma_item(items).T
+        with float32(users.device):
+            return self.beta_item(items).T + self.gamma_user(users) @ self.gamma_item(items).T
 
     def penalty(self, users, items):
         return self.gamma_user(users).pow(2).sum() + self.gamma_item(items).pow(2).sum() + self.beta_item(items).pow(2).sum()
@@ -208,7 +164,7 @@ class VBPR(BPR):
     dimension (mean 0, sd 1 over the catalog) before E, for the optimiser's sake.
     """
 
-    def __init__(self, config: DVBPRConfig):
+    def __init__(self, config: Config):
         super().__init__(config, dim=config.dim // 2, lam=config.l2_vbpr)
         visual = config.dim - config.dim // 2
         self.theta_user = nn.Embedding(config.n_users, visual)
@@ -224,7 +180,8 @@ class VBPR(BPR):
 
     def score(self, users, items):
         f = self.features[items]
-        return super().score(users, items) + self.theta_user(users) @ self.embed(f).T + self.beta_visual(f).T
+        with float32(users.device):
+            return super().score(users, items) + self.theta_user(users) @ self.embed(f).T + self.beta_visual(f).T
 
     def penalty(self, users, items):
         return super().penalty(users, items) + self.theta_user(users).pow(2).sum()
@@ -255,9 +212,12 @@ class PixelCNN(nn.Module):
 
 
 class DVBPR(Recommender):
-    """x_{u,i} = (theta_0 + theta_u) . Phi(X_i) with Phi a CNN over the item's pixels (module docstring)."""
+    """x_{u,i} = (theta_0 + theta_u) . Phi(X_i) with Phi a CNN over the item's pixels (module docstring).
 
-    def __init__(self, config: DVBPRConfig):
+    Phi is the one part that may run in bf16 (autocast on CUDA); the product is taken in float32.
+    """
+
+    def __init__(self, config: Config):
         super().__init__(config, config.l2)
         self.theta = nn.Embedding(config.n_users, config.dim)
         self.theta_shared = nn.Parameter(torch.zeros(config.dim))  # theta_0
@@ -265,7 +225,6 @@ class DVBPR(Recommender):
         nn.init.normal_(self.theta.weight, std=0.1)
         self.register_buffer("pixels", torch.zeros(0, 3, config.image_size, config.image_size, dtype=torch.uint8),
                              persistent=False)
-        self.user_rows: dict[str, int] = {}
 
     def set_pixels(self, pixels: torch.Tensor) -> None:
         """The catalog's (n_items, 3, S, S) uint8 pictures, in catalog order."""
@@ -279,9 +238,9 @@ class DVBPR(Recommender):
         return self.cnn(images)
 
     def item_vectors(self, items=None, batch_size: int = 500) -> torch.Tensor:
-        """Phi(X_i) of catalog item rows (all items when None), in batches."""
+        """Phi(X_i) of catalog item rows (all items when None), in batches, as float32."""
         rows = torch.arange(len(self.pixels)) if items is None else torch.as_tensor(items)
-        return torch.cat([self.embed(to_unit(self.pixels[rows[k:k + batch_size]]))
+        return torch.cat([self.embed(to_unit(self.pixels[rows[k:k + batch_size]])).float()
                           for k in range(0, len(rows), batch_size)])
 
     def user_vectors(self, users) -> torch.Tensor:
@@ -289,19 +248,15 @@ class DVBPR(Recommender):
         return self.theta(torch.as_tensor(users, device=self.theta_shared.device)) + self.theta_shared
 
     def score(self, users, items):
-        if not self.training:
-            return self.user_vectors(users) @ self.item_vectors(items).T
-        return self.user_vectors(users) @ self.embed(augment(to_unit(self.pixels[items]))).T
+        if self.training:
+            phi = self.embed(augment(to_unit(self.pixels[items])))
+        else:
+            phi = self.item_vectors(items)
+        with float32(phi.device):
+            return self.user_vectors(users).float() @ phi.float().T
 
     def penalty(self, users, items):
         return self.theta(users).pow(2).sum()
-
-    def user_vector(self, user_id: str) -> torch.Tensor:
-        """theta_0 + theta_u of a shopper the model was trained on."""
-        if user_id not in self.user_rows:
-            raise DataError(f"unknown shopper {user_id!r} (the DVBPR checkpoint knows {len(self.user_rows)} shoppers "
-                            "of the wardrobe it was trained on; a taste can also be fitted from liked items)")
-        return self.user_vectors([self.user_rows[user_id]])[0].detach()
 
     def fit_taste(self, item_vectors: torch.Tensor, liked, steps: int = 100, lr: float = 0.1,
                   n_negatives: int = 256, seed: int = 0) -> torch.Tensor:
@@ -313,8 +268,6 @@ class DVBPR(Recommender):
         for one new user, theta_0 and Phi fixed).
         """
         liked = torch.as_tensor(list(liked), dtype=torch.long, device=item_vectors.device)
-        if not len(liked):
-            raise DataError("a taste needs at least one liked item")
         gen = torch.Generator().manual_seed(seed)
         pos = item_vectors[liked]
         shared = self.theta_shared.detach()
@@ -348,105 +301,112 @@ def augment(x: torch.Tensor) -> torch.Tensor:
     return torch.where(torch.rand(len(x), 1, 1, 1, device=x.device) < 0.5, x.flip(3), x)
 
 
-class DVBPRRun(nn.Module):
-    """DVBPR and its two baselines, trained in one run on the same purchases and saved together."""
+class Bundle(nn.Module):
+    """DVBPR and its two baselines, trained in one run on the same purchases and saved together.
 
-    def __init__(self, config: DVBPRConfig):
+    The engine serves DVBPR: a shopper's taste (`taste`), Phi of new pictures (`embed`) and of the
+    catalog (`item_vectors`, computed on first use and kept).
+    """
+
+    def __init__(self, config: Config):
         super().__init__()
         self.config = config
         self.dvbpr = DVBPR(config)
         self.vbpr = VBPR(config)
         self.bpr = BPR(config)
+        self.user_rows: dict[str, int] = {}
+        self.item_rows: dict[str, int] = {}
+        self._vectors: torch.Tensor | None = None
+        self._vectors_lock = threading.Lock()
 
     def models(self) -> dict[str, Recommender]:
         return {"bpr": self.bpr, "vbpr": self.vbpr, "dvbpr": self.dvbpr}
 
-    def set_catalog(self, wardrobe: Wardrobe, purchases: Purchases, device) -> None:
-        """Pictures for DVBPR, frozen features for VBPR, the training purchases for every negative sampler."""
+    def set_catalog(self, wardrobe: Wardrobe) -> None:
+        """DVBPR's pictures, and the rows of the wardrobe's shoppers and items (the order the model was trained in)."""
         self.dvbpr.set_pixels(catalog_pixels(wardrobe, self.config.image_size, as_uint8=True))
+        self.user_rows = {uid: k for k, uid in enumerate(wardrobe.users)}
+        self.item_rows = {iid: k for k, iid in enumerate(wardrobe.items)}
+        self._vectors = None
+
+    def set_features(self, wardrobe: Wardrobe, device) -> None:
+        """VBPR's frozen image features of the catalog (the pre-trained encoder's, from the feature cache)."""
         self.vbpr.set_features(image_features(wardrobe, self.config.feature_encoder, device=device)[1])
-        for model in self.models().values():
-            model.set_purchases(purchases.train)
+
+    def embed(self, images: torch.Tensor) -> torch.Tensor:
+        """Phi of pictures in [-1, 1] (DVBPR.embed)."""
+        return self.dvbpr.embed(images)
+
+    def item_vectors(self) -> torch.Tensor:
+        """Phi(X_i) of every catalog item, float32, without gradients (computed once, then kept)."""
+        with self._vectors_lock:
+            if self._vectors is None:
+                with torch.inference_mode(False), torch.no_grad():  # a plain tensor: design differentiates through it
+                    self._vectors = self.dvbpr.item_vectors()
+            return self._vectors
+
+    def rows(self, item_ids) -> list[int]:
+        """Catalog rows of item ids; an unknown id is a BadInput."""
+        unknown = [i for i in item_ids if i not in self.item_rows]
+        if unknown:
+            raise BadInput(f"There is no item {', '.join(map(repr, unknown[:5]))} in this catalog.")
+        return [self.item_rows[i] for i in item_ids]
+
+    def taste(self, user: str | None = None, liked_items=(), seed: int = 0) -> torch.Tensor:
+        """theta_0 + theta_u of a shopper the model was trained on, or a taste fitted to `liked_items`
+        (catalog ids; `DVBPR.fit_taste`, seeded by `seed`) when no shopper is given."""
+        liked = self.rows(list(liked_items))
+        if user:
+            if user not in self.user_rows:
+                raise BadInput(f"There is no shopper {user[:60]!r} in this catalog (a taste can also be fitted "
+                               "from liked items).")
+            return self.dvbpr.user_vectors([self.user_rows[user]])[0].detach()
+        if not liked:
+            raise BadInput("Please choose a shopper or list at least one liked item.")
+        return self.dvbpr.fit_taste(self.item_vectors(), liked, seed=seed)
 
 
-def train_configs(epochs: int | None, device) -> dict[str, TrainConfig]:
-    """How each model is fitted: Adam, early stopping on the validation purchases' AUC."""
+def train_configs(config: Config, device) -> dict[str, TrainConfig]:
+    """How each model is fitted: AdamW, early stopping on the validation purchases' AUC (`config`'s settings)."""
     device = str(device)
-    return {
-        "bpr": TrainConfig(epochs=epochs or 40, lr=5e-3, batch_size=256, patience=5, device=device),
-        "vbpr": TrainConfig(epochs=epochs or 40, lr=5e-3, batch_size=256, patience=5, device=device),
-        "dvbpr": TrainConfig(epochs=epochs or 25, lr=1e-3, batch_size=128, weight_decay=1e-4, patience=5,
-                             device=device),
-    }
+    baseline = TrainConfig(epochs=config.baseline_epochs, lr=config.baseline_lr, batch_size=config.baseline_batch_size,
+                           patience=config.patience, seed=config.seed, device=device)
+    return {"bpr": baseline, "vbpr": baseline,
+            "dvbpr": TrainConfig(epochs=config.epochs, lr=config.lr, batch_size=config.batch_size,
+                                 weight_decay=config.weight_decay, patience=config.patience, seed=config.seed,
+                                 device=device)}
 
 
-def train(wardrobe, out_dir, *, epochs=None, device="auto") -> dict:
+def train(wardrobe: Wardrobe, out_dir, *, config: Config | None = None, epochs: int | None = None,
+          device="auto") -> dict:
+    """Fit BPR, VBPR and DVBPR on the training purchases (`tasks.Purchases`), each kept at its best validation
+    AUC; save them together. `epochs` overrides every model's epoch count."""
     device = pick_device(device)
+    config = dataclasses.replace(config or Config(), n_users=len(wardrobe.users), n_items=len(wardrobe.items))
+    if epochs:
+        config = dataclasses.replace(config, epochs=epochs, baseline_epochs=epochs)
     purchases = Purchases.from_wardrobe(wardrobe)
-    run = DVBPRRun(DVBPRConfig(n_users=len(wardrobe.users), n_items=len(wardrobe.items))).to(device)
-    run.set_catalog(wardrobe, purchases, device)
+    pairs = torch.from_numpy(purchases.train)
+    bundle = Bundle(config).to(device)
+    bundle.set_catalog(wardrobe)
+    bundle.set_features(wardrobe, device)
     valid = {}
-    for name, cfg in train_configs(epochs, device).items():
+    for name, cfg in train_configs(config, device).items():
         print(f"{NAME}: training {name}")
-        valid[name] = fit(run.models()[name], purchases.train, cfg, valid_data=purchases.valid).best
-    return checkpoints.save(out_dir, NAME, run, data=wardrobe.spec, fingerprint=wardrobe.fingerprint(),
-                            encoders={"image": "pixels", "vbpr": run.config.feature_encoder},
+        model = bundle.models()[name]
+        model.set_purchases(pairs)
+        valid[name] = fit(model, pairs, cfg, valid_data=purchases.valid).best
+    return checkpoints.save(out_dir, NAME, bundle, data=wardrobe.spec, fingerprint=wardrobe.fingerprint(),
+                            encoders={"image": "pixels", "vbpr": config.feature_encoder},
                             metrics={"valid": valid})
 
 
-def load_run(checkpoint_dir, wardrobe: Wardrobe, device) -> DVBPRRun:
-    """The saved run (DVBPR and baselines) for `wardrobe`, which must be the one it was trained on."""
-    run = DVBPRRun(DVBPRConfig(**checkpoints.entry_for(checkpoint_dir, NAME, wardrobe)["config"]))
-    checkpoints.load(checkpoint_dir, NAME, run)
-    return run.to(device).eval()
-
-
-def load(checkpoint_dir, wardrobe, device="cpu") -> DVBPR:
-    """DVBPR ready for the engine: the catalog's pictures set, shoppers known by id."""
-    run = load_run(checkpoint_dir, wardrobe, device)
-    model = run.dvbpr
-    model.set_pixels(catalog_pixels(wardrobe, model.config.image_size, as_uint8=True))
-    model.user_rows = {uid: k for k, uid in enumerate(wardrobe.users)}
-    return model
-
-
-def evaluate(wardrobe, checkpoint_dir, *, split="test", device="auto") -> dict:
-    """Per-user AUC of held-out purchases against never-bought items, overall and on cold items.
-
-    `split="test"`: the held-out purchases; `"valid"`: each user's validation purchase.
-    """
-    if split not in ("test", "valid"):
-        raise DataError(f"dvbpr evaluates the held-out purchases of the shoppers it was trained on: "
-                        f"use --split test or valid, not {split!r}")
-    device = pick_device(device)
-    purchases = Purchases.from_wardrobe(wardrobe)
-    held = getattr(purchases, split)
-    run = load_run(checkpoint_dir, wardrobe, device)
-    run.set_catalog(wardrobe, purchases, device)
-    cold = purchases.cold_items(run.config.n_items)
-    popularity = np.bincount(purchases.train[:, 1].numpy(), minlength=run.config.n_items)
-    out = {}
-    with torch.inference_mode():
-        for name, model in run.models().items():
-            scores = model.scores(held.users).float().cpu().numpy()
-            out[name] = dict(zip(("auc", "n_users"), per_user_auc(scores, held)))
-            out[name]["cold_auc"], out[name]["n_users_cold"] = per_user_auc(scores, held, cold)
-    oracle = oracle_for(wardrobe)
-    result = {
-        "auc": out["dvbpr"]["auc"], "cold_auc": out["dvbpr"]["cold_auc"],
-        "baselines": {
-            "bpr": {"auc": out["bpr"]["auc"], "cold_auc": None,
-                    "cold_note": "BPR cannot score cold items: with no purchase in training, their factors only "
-                                 "reflect being drawn as random negatives (its scores give a cold AUC of "
-                                 f"{out['bpr']['cold_auc']:.3f}, chance or worse, not a model of them)"},
-            "vbpr": {"auc": out["vbpr"]["auc"], "cold_auc": out["vbpr"]["cold_auc"]},
-            "popularity": {"auc": per_user_auc(np.tile(popularity, (len(held.users), 1)), held)[0],
-                           "note": "training purchases per item, the same for every user; no model"}},
-        "n_users": out["dvbpr"]["n_users"], "n_users_cold": out["dvbpr"]["n_users_cold"],
-        "n_cold_items": len(cold),
-    }
-    if oracle is not None:
-        user_ids = list(wardrobe.users)
-        scores = np.stack([oracle.user_item_scores(user_ids[u], list(wardrobe.items)) for u in held.users])
-        result["oracle"] = {"auc": per_user_auc(scores, held)[0], "cold_auc": per_user_auc(scores, held, cold)[0]}
-    return result
+def load(checkpoint_dir, wardrobe: Wardrobe, device="cpu") -> Bundle:
+    """The saved run (DVBPR and baselines) on `device` in eval mode, for `wardrobe`, which must be the one it was
+    trained on: the catalog's pictures set, shoppers and items known by id."""
+    device = device if isinstance(device, torch.device) else pick_device(device)
+    bundle = Bundle(Config(**checkpoints.entry_for(checkpoint_dir, NAME, wardrobe)["config"]))
+    checkpoints.load(checkpoint_dir, NAME, bundle)
+    bundle.to(device).eval()
+    bundle.set_catalog(wardrobe)
+    return bundle

@@ -6,7 +6,6 @@ Image encoders: `enc.preprocess(list_of_PIL) -> pixels` (a float batch on the CP
 | name           | what                                                                  | dim    |
 |----------------|-----------------------------------------------------------------------|--------|
 | `effnet-lite0` | EfficientNet-Lite0, ImageNet weights, global-average-pooled           | 1280   |
-| `small-cnn`    | a small CNN trained from scratch (end-to-end learning, DVBPR)         | `dim`  |
 | `thumbnail`    | the picture as an 8x8 grid of colours; no weights (fast baseline)     | 192    |
 | `hf:PATH`      | a transformers vision or CLIP model from a local directory or cache   | model's|
 
@@ -16,6 +15,10 @@ Text encoders take the strings themselves: `enc(texts) -> (B, enc.dim)`.
 |----------|-----------------------------------------------------------------------------|-------|
 | `minilm` | all-MiniLM-L6-v2 sentence embeddings (packaged), unit length                | 384   |
 | `bow`    | learned word vectors averaged over a text (Bi-LSTM paper's VSE text side)   | `dim` |
+
+The pre-trained encoders (`effnet-lite0`, `hf:PATH`, `minilm`) run their forward pass under bf16
+autocast on CUDA (`mixed_precision`) and return float32, so everything computed from their
+features (scores, logits, dot products) is float32 on every device. On the CPU they run in float32.
 
 Images are decoded with PIL only (torchvision.io does not work in this environment).
 """
@@ -35,7 +38,7 @@ from torch import nn
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
-IMAGE_ENCODERS = ("effnet-lite0", "small-cnn", "thumbnail", "hf:PATH")
+IMAGE_ENCODERS = ("effnet-lite0", "thumbnail", "hf:PATH")
 TEXT_ENCODERS = ("minilm", "bow")
 
 
@@ -58,6 +61,11 @@ def to_pixels(images, size: int, mean=IMAGENET_MEAN, std=IMAGENET_STD) -> torch.
         arrays.append(np.asarray(img))
     x = torch.from_numpy(np.stack(arrays)).permute(0, 3, 1, 2).float().div_(255)
     return (x - torch.tensor(mean).view(1, 3, 1, 1)) / torch.tensor(std).view(1, 3, 1, 1)
+
+
+def mixed_precision(device: torch.device):
+    """bf16 autocast on CUDA, a no-op elsewhere: the pre-trained encoders' forward passes, and nothing else."""
+    return torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda")
 
 
 def _freeze(module: nn.Module) -> None:
@@ -132,36 +140,8 @@ class EffNetLite0(nn.Module):
         return to_pixels(images, self.image_size, self.mean, self.std)
 
     def forward(self, pixels: torch.Tensor) -> torch.Tensor:
-        return self.net(pixels)
-
-
-class SmallCNN(nn.Module):
-    """A small CNN learned from scratch, for end-to-end training from pixels.
-
-    DVBPR (Kang et al. 2017) learns the item representation Phi(X_i) from the raw image jointly
-    with the preference model. The paper uses a CNN-F-sized network on 224 px; here, for CPU
-    budgets: four blocks of 3x3 conv, BatchNorm, ReLU, 2x2 max-pool (width, 2x, 4x, 8x channels),
-    global average pooling and a linear map to `dim`, on `image_size` px inputs.
-    """
-
-    def __init__(self, dim: int = 128, image_size: int = 64, width: int = 32):
-        super().__init__()
-        self.name = "small-cnn"
-        self.dim = dim
-        self.image_size = image_size
-        layers, c_in = [], 3
-        for c_out in (width, 2 * width, 4 * width, 8 * width):
-            layers += [nn.Conv2d(c_in, c_out, 3, padding=1, bias=False), nn.BatchNorm2d(c_out),
-                       nn.ReLU(inplace=True), nn.MaxPool2d(2)]
-            c_in = c_out
-        self.features = nn.Sequential(*layers)
-        self.head = nn.Linear(c_in, dim)
-
-    def preprocess(self, images) -> torch.Tensor:
-        return to_pixels(images, self.image_size)
-
-    def forward(self, pixels: torch.Tensor) -> torch.Tensor:
-        return self.head(self.features(pixels).mean((2, 3)))
+        with mixed_precision(pixels.device):
+            return self.net(pixels).float()
 
 
 class Thumbnail(nn.Module):
@@ -244,6 +224,11 @@ class HFImageEncoder(nn.Module):
         return to_pixels(images, self.image_size, self.mean, self.std)
 
     def forward(self, pixels: torch.Tensor) -> torch.Tensor:
+        with mixed_precision(pixels.device):
+            return self._embed(pixels).float()
+
+    def _embed(self, pixels: torch.Tensor) -> torch.Tensor:
+        """The model's image embedding: CLIP's projection, else the pooled output, else the mean token."""
         if hasattr(self.net, "get_image_features"):
             out = self.net.get_image_features(pixel_values=pixels)
         else:
@@ -261,8 +246,6 @@ def make_image_encoder(name: str, **kw) -> nn.Module:
     """The image encoder called `name` (see the table above); `kw` go to its constructor."""
     if name == "effnet-lite0":
         return EffNetLite0(**kw)
-    if name == "small-cnn":
-        return SmallCNN(**kw)
     if name == "thumbnail":
         return Thumbnail(**kw)
     if name.startswith("hf:") and len(name) > 3:
@@ -306,7 +289,8 @@ class MiniLM(nn.Module):
         device = next(self.net.parameters()).device
         tokens = self.tokenizer(list(texts), padding=True, truncation=True, max_length=self.max_length,
                                 return_tensors="pt").to(device)
-        states = self.net(**tokens).last_hidden_state
+        with mixed_precision(device):
+            states = self.net(**tokens).last_hidden_state.float()
         mask = tokens["attention_mask"].unsqueeze(-1).to(states.dtype)
         pooled = (states * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
         return F.normalize(pooled, dim=-1)

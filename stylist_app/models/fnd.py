@@ -66,10 +66,13 @@ Choices where the paper (code unreleased) is unclear:
   plain KD +0.001 +- 0.006 (paired, 13 seeds), validation +0.005 +- 0.005 over no head: a tie,
   not adopted.
 - Negatives are drawn uniformly from the catalog outfits the user has not liked in training.
-- Evaluation: per user, its held-out liked outfits (tasks.user_holdouts) against
-  `eval_negatives` outfits it never liked, drawn once (seed 0) so that every model ranks the
-  same lists; AUC and NDCG@10 averaged over users. Every model is trained for each seed of
-  `seeds`; the metrics are the mean and spread over seeds.
+- Evaluation (`stylist_app/evaluate/fnd.py`, protocol `tasks.held_out_likes`): per user, its held-out
+  liked outfits against `eval_negatives` outfits it never liked, drawn once (seed 0) so that every
+  model ranks the same lists; AUC and NDCG@10 averaged over users. Training early-stops on, and
+  records, the validation likes only; it saves every net of every seed (`Bundle.runs`), and the test
+  figures are computed from those saved nets: mean and sample spread over `seeds`.
+- Precision: only the item encoders run under the caller's autocast (bf16 on CUDA); from the item
+  vectors on (set transformer, scores, losses) everything runs in float32 (`float32`).
 - Serving (the engine and `ms_per_user`): the candidates are the catalog's outfits the user has
   not liked; item vectors (image encoder + MLP) are computed once per catalog and cached; the
   candidate outfits are encoded and scored per request, since the candidate pool is not fixed
@@ -77,8 +80,9 @@ Choices where the paper (code unreleased) is unclear:
 """
 from __future__ import annotations
 
+import functools
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import torch
@@ -88,27 +92,27 @@ from tqdm.auto import tqdm
 
 from stylist_app import checkpoints
 from stylist_app.data.schema import SLOT_ORDER, SLOTS, DataError
-from stylist_app.data.tasks import user_holdouts
-from stylist_app.evaluate import auc, ndcg_at_k, oracle_for
+from stylist_app.data.tasks import LikesRanking, held_out_likes, like_splits
+from stylist_app.evaluate import likes_ranking_metrics, mean_and_spread
 from stylist_app.features import catalog_pixels, image_features
-from stylist_app.models.encoders import make_image_encoder, to_pixels
+from stylist_app.models.encoders import make_image_encoder
 from stylist_app.train import TrainConfig, cpu_threads, fit, pick_device, seed_everything
 
 NAME = "fnd"
-# The students one run trains: metrics-file key -> (knowledge distillation, contrastive objective).
+# The students one run trains: name in the bundle and the metrics -> (knowledge distillation, contrastive objective).
 STUDENTS = {
     "student_no_kd": ("none", False),
     "student_plain_kd": ("score", False),
     "student_fnd": ("fnd", False),
     "student_no_kd_cl": ("none", True),
     "student_plain_kd_cl": ("score", True),
-    "student": ("fnd", True),  # the shipped student: FND + contrastive
+    "student": ("fnd", True),  # the served student: FND + contrastive
 }
-LATENCY_USERS = 20  # users timed per model in `latency`
+MODELS = ("teacher", *STUDENTS)  # every net one seed trains
 
 
 @dataclass
-class FNDConfig:
+class Config:
     teacher_encoder: str = "effnet-lite0"  # a cached image encoder (features.py)
     teacher_in_dim: int = 1280  # its dimension
     teacher_hidden: int = 256
@@ -118,7 +122,7 @@ class FNDConfig:
     student_dim: int = 32
     heads: int = 4
     blocks: int = 1  # SABs before the pooling
-    n_users: int = 0
+    n_users: int = 0  # set by `train` from the wardrobe
     kd_weight: float = 1.0
     cl_weight: float = 0.5
     cl_temperature: float = 0.5
@@ -128,20 +132,21 @@ class FNDConfig:
     student_lr: float = 5e-3
     batch_size: int = 512
     weight_decay: float = 1e-4
-    seeds: tuple[int, ...] = (0, 1, 2)
-    eval_negatives: int = 100
+    patience: int = 4  # epochs without a better validation AUC before a net stops early
+    cpu_threads: int = 1  # torch threads when training on the CPU: one makes a run deterministic
+    seeds: list[int] = field(default_factory=lambda: [0, 1, 2])  # each trains a teacher and every student
+    eval_negatives: int = 100  # never-liked outfits each user's held-out likes are ranked among
 
 
 # ---------------------------------------------------------------- data
 @dataclass
 class Interactions:
-    """The catalog as tensors and the users' liked outfits, split for training and evaluation.
+    """The catalog as tensors and the users' liked outfits as rows.
 
     `members`: (O, L) item rows of each catalog outfit, -1 after its last item; `slots`: (N,)
-    slot index of each item. `likes[split]`: (P, 2) (user row, outfit row) pairs: "test" the
-    held-out share of each user's likes (tasks.user_holdouts), "valid" the last remaining like
-    of each user who has two or more, "train" the rest. `liked`: every liked outfit row per user.
-    `user_row`: user id -> row; `outfits`: outfit id -> its item ids.
+    slot index of each item. `likes[split]`: (P, 2) (user row, outfit row) pairs of
+    `tasks.like_splits` ("train", "valid", "test"). `liked`: every liked outfit row per user.
+    `user_row` / `outfit_row`: id -> row; `outfits`: outfit id -> its item ids.
     """
 
     item_ids: list[str]
@@ -152,6 +157,7 @@ class Interactions:
     likes: dict[str, torch.Tensor]
     liked: list[set[int]]
     user_row: dict[str, int]
+    outfit_row: dict[str, int]
     outfits: dict[str, tuple[str, ...]]
 
     @classmethod
@@ -165,38 +171,25 @@ class Interactions:
             members[n, : len(o.items)] = torch.tensor([item_row[i] for i in o.items])
         slots = torch.tensor([SLOT_ORDER[wardrobe.items[i].slot] for i in item_ids])
         user_row = {u: n for n, u in enumerate(user_ids)}
-        pairs = {"train": [], "valid": [], "test": []}
-        for h in user_holdouts(wardrobe):
-            u, train = user_row[h.user_id], [outfit_row[o] for o in h.train_outfits]
-            if len(train) >= 2:
-                pairs["valid"].append((u, train.pop()))
-            pairs["train"] += [(u, o) for o in train]
-            pairs["test"] += [(u, outfit_row[o]) for o in h.test_outfits]
-        likes = {s: torch.tensor(p, dtype=torch.long).view(-1, 2) for s, p in pairs.items()}
+        likes = {split: torch.tensor([(user_row[u], outfit_row[o]) for u, o in pairs], dtype=torch.long).view(-1, 2)
+                 for split, pairs in like_splits(wardrobe).items()}
         liked = [{outfit_row[o] for o in wardrobe.users[u].liked_outfits} for u in user_ids]
-        return cls(item_ids, outfit_ids, user_ids, members, slots, likes, liked, user_row,
+        return cls(item_ids, outfit_ids, user_ids, members, slots, likes, liked, user_row, outfit_row,
                    {o: wardrobe.outfits[o].items for o in outfit_ids})
 
-    def candidates(self, split: str, n_negatives: int, seed: int = 0) -> list[tuple[int, np.ndarray, np.ndarray]]:
-        """Per user with a like in `split`: (user row, those liked outfit rows, `n_negatives` rows it never liked).
-
-        The negatives are drawn uniformly without replacement, from a generator seeded by `seed` only.
-        """
-        if split not in self.likes:
-            raise DataError(f"fnd ranks outfits for the source's own users: split {split!r} does not apply "
-                            "(use test or valid)")
-        rng = np.random.default_rng(seed)
-        positives: dict[int, list[int]] = {}
-        for u, o in self.likes[split].tolist():
-            positives.setdefault(u, []).append(o)
-        out = []
-        for u, pos in sorted(positives.items()):
-            pool = np.setdiff1d(np.arange(len(self.outfit_ids)), sorted(self.liked[u]))
-            out.append((u, np.array(pos), rng.choice(pool, min(n_negatives, len(pool)), replace=False)))
-        return out
+    def rows(self, tasks: list[LikesRanking]) -> list[tuple[int, np.ndarray, np.ndarray]]:
+        """Held-out likes questions as (user row, liked outfit rows, negative outfit rows)."""
+        return [(self.user_row[t.user_id], np.array([self.outfit_row[o] for o in t.liked]),
+                 np.array([self.outfit_row[o] for o in t.negatives])) for t in tasks]
 
 
 # ---------------------------------------------------------------- networks
+def float32(device: torch.device):
+    """A block without autocast: after the item encoders, everything (set transformer, scores, losses) runs in
+    float32, whatever precision the caller's autocast gives the encoders."""
+    return torch.autocast(device.type, enabled=False)
+
+
 class ThumbCNN(nn.Module):
     """The student's image encoder: four 3x3 stride-2 convolutions (width, 2x, 4x, 8x channels;
     BatchNorm, ReLU) over a thumbnail, global average pooling, a linear map to `dim`."""
@@ -259,14 +252,15 @@ class OutfitRecommender(nn.Module):
         self.inputs, self.slots, self.members = inputs.to(device), slots.to(device), members.to(device)
 
     def item_vectors(self, rows: torch.Tensor | None = None, batch: int = 1024) -> torch.Tensor:
-        """x_i of catalog item `rows` (all items when None; in chunks of `batch` when not training)."""
+        """x_i of catalog item `rows` (all items when None; in chunks of `batch` when not training), in float32."""
         rows = torch.arange(len(self.slots), device=self.slots.device) if rows is None else rows
         if self.training:
-            return self.item_encoder(self.inputs[rows]) + self.slot(self.slots[rows])
-        return torch.cat([self.item_encoder(self.inputs[r]) + self.slot(self.slots[r]) for r in rows.split(batch)])
+            return self.item_encoder(self.inputs[rows]).float() + self.slot(self.slots[rows])
+        return torch.cat([self.item_encoder(self.inputs[r]).float() + self.slot(self.slots[r])
+                          for r in rows.split(batch)])
 
     def encode(self, members: torch.Tensor, items: torch.Tensor | None = None) -> torch.Tensor:
-        """(B, dim) z_o of (B, L) outfits given as item rows (-1: no item).
+        """(B, dim) z_o of (B, L) outfits given as item rows (-1: no item), in float32.
 
         `items`: the whole catalog's x_i when cached; otherwise each distinct item is encoded once.
         """
@@ -276,11 +270,12 @@ class OutfitRecommender(nn.Module):
             vectors = self.item_vectors(rows)[inverse]
         else:
             vectors = items[members[~pad]]
-        x = vectors.new_zeros(*members.shape, self.dim)
-        x[~pad] = vectors
-        for block in self.blocks:
-            x = block(x, x, pad)
-        return self.pool(self.seed.expand(len(x), -1, -1), x, pad).squeeze(1)
+        with float32(members.device):
+            x = vectors.new_zeros(*members.shape, self.dim, dtype=torch.float32)
+            x[~pad] = vectors.float()
+            for block in self.blocks:
+                x = block(x, x, pad)
+            return self.pool(self.seed.expand(len(x), -1, -1), x, pad).squeeze(1)
 
     @torch.no_grad()
     def outfit_vectors(self, batch: int = 4096) -> torch.Tensor:
@@ -291,17 +286,23 @@ class OutfitRecommender(nn.Module):
     @torch.no_grad()
     def score_matrix(self) -> np.ndarray:
         """(U, O) s(u, o) of every user and catalog outfit."""
-        return (self.users.weight @ self.outfit_vectors().T).float().cpu().numpy()
+        outfits = self.outfit_vectors()
+        with float32(outfits.device):
+            return (self.users.weight.float() @ outfits.T).cpu().numpy()
 
 
-def make_teacher(cfg: FNDConfig) -> OutfitRecommender:
+def make_teacher(cfg: Config) -> OutfitRecommender:
     return OutfitRecommender(feature_mlp(cfg.teacher_in_dim, cfg.teacher_hidden, cfg.teacher_dim),
                              cfg.teacher_dim, cfg.heads, cfg.blocks, cfg.n_users)
 
 
-def make_student(cfg: FNDConfig) -> OutfitRecommender:
+def make_student(cfg: Config) -> OutfitRecommender:
     return OutfitRecommender(ThumbCNN(cfg.student_dim, cfg.cnn_width), cfg.student_dim, cfg.heads, cfg.blocks,
                              cfg.n_users)
+
+
+def count_params(net: nn.Module) -> int:
+    return sum(p.numel() for p in net.parameters())
 
 
 @dataclass
@@ -315,41 +316,66 @@ class Recommendations:
     scores: list[float]
     ms: float  # wall-clock time to encode and score the candidates (item vectors cached)
     n_candidates: int
+    params: int  # the model's parameters as served (the teacher's include its image CNN)
 
 
-def catalog_inputs(wardrobe, cfg: FNDConfig, device) -> tuple[torch.Tensor, torch.Tensor]:
+def catalog_inputs(wardrobe, cfg: Config, device) -> tuple[torch.Tensor, torch.Tensor]:
     """The nets' item inputs in catalog order: the teacher's cached image features, the student's thumbnails."""
     _, feats = image_features(wardrobe, cfg.teacher_encoder, device=device)
     return torch.as_tensor(feats, dtype=torch.float32), catalog_pixels(wardrobe, cfg.thumb_size)
 
 
-class FND(nn.Module):
-    """The shipped pair: `teacher` and `student` (the FND + contrastive one), one config, one file."""
+class Bundle(nn.Module):
+    """Every net of a training run, one config, one file: per seed (`runs["0"]`), the teacher and the six
+    students (`MODELS`). Served: the first seed's `teacher` and its FND + contrastive `student`."""
 
-    def __init__(self, config: FNDConfig, teacher: OutfitRecommender | None = None,
-                 student: OutfitRecommender | None = None):
+    def __init__(self, config: Config, runs: dict[int, dict[str, OutfitRecommender]] | None = None):
         super().__init__()
         self.config = config
-        self.teacher = teacher if teacher is not None else make_teacher(config)
-        self.student = student if student is not None else make_student(config)
+        if runs is None:
+            runs = {seed: {key: make_teacher(config) if key == "teacher" else make_student(config) for key in MODELS}
+                    for seed in config.seeds}
+        self.runs = nn.ModuleDict({str(seed): nn.ModuleDict(runs[seed]) for seed in config.seeds})
         self.data: Interactions | None = None
 
-    def set_catalog(self, wardrobe, device) -> None:
-        """Give both nets the wardrobe's catalog (its users must be those the nets were trained on)."""
-        self.data = Interactions.from_wardrobe(wardrobe)
-        teacher_inputs, student_inputs = catalog_inputs(wardrobe, self.config, device)
-        self.teacher.set_catalog(teacher_inputs, self.data.slots, self.data.members)
-        self.student.set_catalog(student_inputs, self.data.slots, self.data.members)
+    def run(self, seed: int, key: str) -> OutfitRecommender:
+        """The net `key` ("teacher" or a key of STUDENTS) trained with `seed`."""
+        return self.runs[str(seed)][key]
+
+    @property
+    def teacher(self) -> OutfitRecommender:
+        return self.run(self.config.seeds[0], "teacher")
+
+    @property
+    def student(self) -> OutfitRecommender:
+        return self.run(self.config.seeds[0], "student")
 
     def net(self, which: str) -> OutfitRecommender:
+        """The served "teacher" or "student"."""
         if which not in ("student", "teacher"):
-            raise ValueError(f"model must be 'student' or 'teacher', not {which!r}")
-        return getattr(self, which)
+            raise ValueError(f"which must be 'student' or 'teacher', not {which!r}")
+        return self.teacher if which == "teacher" else self.student
+
+    def set_catalog(self, wardrobe, device) -> None:
+        """Give every net the wardrobe's catalog (its users must be those the nets were trained on)."""
+        self.data = Interactions.from_wardrobe(wardrobe)
+        inputs = [x.to(device) for x in catalog_inputs(wardrobe, self.config, device)]
+        slots, members = self.data.slots.to(device), self.data.members.to(device)
+        for run in self.runs.values():
+            for key, net in run.items():
+                net.set_catalog(inputs[0] if key == "teacher" else inputs[1], slots, members)
+
+    @functools.cached_property
+    def teacher_encoder_params(self) -> int:
+        """Parameters of the pre-trained image CNN the teacher's item features come from (built once to count)."""
+        return count_params(make_image_encoder(self.config.teacher_encoder))
+
+    def params(self, which: str) -> int:
+        """Parameters of the served teacher or student; the teacher's include its image CNN."""
+        return count_params(self.net(which)) + (self.teacher_encoder_params if which == "teacher" else 0)
 
     def candidates(self, user_id: str) -> torch.Tensor:
         """Outfit rows a shopper is recommended from: every catalog outfit they have not liked."""
-        if user_id not in self.data.user_row:
-            raise DataError(f"unknown shopper {user_id!r} (e.g. {self.data.user_ids[0]!r})")
         liked = self.data.liked[self.data.user_row[user_id]]
         rows = [o for o in range(len(self.data.outfit_ids)) if o not in liked]
         return torch.tensor(rows, device=self.teacher.members.device)
@@ -360,22 +386,21 @@ class FND(nn.Module):
 
         Timed: encoding the candidate outfits, scoring them against the user vector, the top k.
         """
-        if k < 1:
-            raise ValueError(f"k must be a positive number of outfits, got {k}")
         net, candidates = self.net(which), self.candidates(user_id)
         user = self.data.user_row[user_id]
-        _sync(items.device)
+        synchronize(items.device)
         t0 = time.perf_counter()
-        scores = net.encode(net.members[candidates], items) @ net.users.weight[user]
-        top = scores.topk(min(k, len(scores)))
-        _sync(items.device)
+        outfits = net.encode(net.members[candidates], items)
+        with float32(outfits.device):
+            top = (outfits @ net.users.weight[user].float()).topk(min(k, len(candidates)))
+        synchronize(items.device)
         ms = 1000 * (time.perf_counter() - t0)
         ids = [self.data.outfit_ids[o] for o in candidates[top.indices].tolist()]
-        return Recommendations(user_id, which, ids, [self.data.outfits[o] for o in ids],
-                               top.values.float().tolist(), ms, len(candidates))
+        return Recommendations(user_id, which, ids, [self.data.outfits[o] for o in ids], top.values.tolist(), ms,
+                               len(candidates), self.params(which))
 
 
-def _sync(device: torch.device) -> None:
+def synchronize(device: torch.device) -> None:
     """Wait for queued GPU work, so that wall-clock timings are true."""
     if device.type == "cuda":
         torch.cuda.synchronize(device)
@@ -396,7 +421,7 @@ class Objective(nn.Module):
     both need `teacher` = (U, d) user and (O, d) outfit vectors of a trained teacher.
     """
 
-    def __init__(self, net: OutfitRecommender, data: Interactions, cfg: FNDConfig, kd: str = "none",
+    def __init__(self, net: OutfitRecommender, data: Interactions, cfg: Config, kd: str = "none",
                  contrastive: bool = False, teacher: tuple[torch.Tensor, torch.Tensor] | None = None):
         super().__init__()
         if kd != "none" and teacher is None:
@@ -459,223 +484,79 @@ class Objective(nn.Module):
         members = self.net.members[torch.cat([pos, neg])]
         if self.contrastive:
             members = torch.cat([members, self.augment(members), self.augment(members)])
-        z = self.net.encode(members)
-        e, b = self.net.users(users), len(users)
-        loss = self.ranking_loss(users, pos, neg, (e * z[:b]).sum(-1), (e * z[b:2 * b]).sum(-1))
-        if self.contrastive:
-            loss = loss + self.cfg.cl_weight * info_nce(z[2 * b:4 * b], z[4 * b:], self.cfg.cl_temperature)
+        z, b = self.net.encode(members), len(users)
+        with float32(z.device):
+            e = self.net.users(users)
+            loss = self.ranking_loss(users, pos, neg, (e * z[:b]).sum(-1), (e * z[b:2 * b]).sum(-1))
+            if self.contrastive:
+                loss = loss + self.cfg.cl_weight * info_nce(z[2 * b:4 * b], z[4 * b:], self.cfg.cl_temperature)
         return loss
 
     def validate(self, candidates) -> dict:
-        return ranking_metrics(self.net.score_matrix(), candidates)
+        return likes_ranking_metrics(self.net.score_matrix(), candidates)
 
 
-def ranking_metrics(scores: np.ndarray, candidates, k: int = 10) -> dict:
-    """Mean over users of the AUC of their held-out liked outfits against their negatives, and of NDCG@k
-    over the combined list (binary relevance)."""
-    aucs, ndcgs = [], []
-    for u, pos, neg in candidates:
-        s = scores[u]
-        aucs.append(auc(s[pos], s[neg]))
-        ndcgs.append(ndcg_at_k(np.r_[s[pos], s[neg]][None], np.r_[np.ones(len(pos)), np.zeros(len(neg))][None], k))
-    return {"auc": float(np.mean(aucs)), f"ndcg@{k}": float(np.mean(ndcgs))}
-
-
-def fit_recommender(net: OutfitRecommender, data: Interactions, cfg: FNDConfig, valid, *, epochs: int, lr: float,
+def fit_recommender(net: OutfitRecommender, data: Interactions, cfg: Config, valid, *, epochs: int, lr: float,
                     seed: int, device, kd: str = "none", contrastive: bool = False, teacher=None) -> dict:
     """Train `net` in place under one objective (early stopping on validation AUC); return the best epoch's record."""
     objective = Objective(net, data, cfg, kd, contrastive, teacher)
     result = fit(objective, data.likes["train"], TrainConfig(epochs=epochs, lr=lr, batch_size=cfg.batch_size,
-                                                             weight_decay=cfg.weight_decay, patience=4, seed=seed,
-                                                             device=str(device)), valid_data=valid)
+                                                             weight_decay=cfg.weight_decay, patience=cfg.patience,
+                                                             seed=seed, device=str(device)), valid_data=valid)
     net.eval()
     return result.best
 
 
-# ---------------------------------------------------------------- serving cost
-def params(net: nn.Module) -> int:
-    return sum(p.numel() for p in net.parameters())
-
-
-def latency(model: FND, wardrobe, threads: int | None = None, n_users: int = LATENCY_USERS, k: int = 10) -> dict:
-    """Serving cost of teacher and student, measured alternately on the same users in one run, on the
-    model's device with `threads` CPU threads (torch's current number when None); means in milliseconds:
-
-    - ms_per_user: `FND.recommend` over every catalog outfit the user has not liked, with the catalog's
-      item vectors cached (image encoder and item MLP run once per catalog, not per request);
-    - ms_per_user_outfits_cached: the same ranking when the catalog outfits' vectors are cached too
-      (one dot product per candidate, then the top k): what a fixed catalog allows;
-    - ms_per_new_item: one new picture's item vector (a batch of 32 pictures, already resized and
-      normalised): effnet-lite0 at 224 px + MLP for the teacher, the tiny CNN at 32 px for the student.
-    """
-    with cpu_threads(threads or torch.get_num_threads()):
-        return _latency(model, wardrobe, n_users, k)
-
-
-@torch.inference_mode()
-def _latency(model: FND, wardrobe, n_users: int, k: int) -> dict:
-    device = model.teacher.seed.device
-    items = {w: model.net(w).item_vectors() for w in ("teacher", "student")}
-    outfits = {w: model.net(w).outfit_vectors() for w in ("teacher", "student")}
-    times = {w: {"ms_per_user": [], "ms_per_user_outfits_cached": []} for w in ("teacher", "student")}
-    rows = np.random.default_rng(0).choice(len(model.data.user_ids), min(n_users, len(model.data.user_ids)),
-                                           replace=False)
-    for user in [model.data.user_ids[u] for u in [rows[0], *rows]]:  # the first user warms up
-        candidates = model.candidates(user)
-        for w in ("teacher", "student"):
-            times[w]["ms_per_user"].append(model.recommend(user, k, w, items[w]).ms)
-            t0 = time.perf_counter()
-            (outfits[w][candidates] @ model.net(w).users.weight[model.data.user_row[user]]).topk(k)
-            _sync(device)
-            times[w]["ms_per_user_outfits_cached"].append(1000 * (time.perf_counter() - t0))
-    out = {w: {m: float(np.mean(v[1:])) for m, v in t.items()} for w, t in times.items()}
-    pictures = [item.load_image() for item in list(wardrobe.items.values())[:32]]
-    effnet = make_image_encoder(model.config.teacher_encoder).to(device).eval()
-    encode = {"teacher": (lambda x: model.teacher.item_encoder(effnet(x)), effnet.preprocess(pictures)),
-              "student": (model.student.item_encoder, to_pixels(pictures, model.config.thumb_size))}
-    for w, (f, pixels) in encode.items():
-        pixels = pixels.to(device)
-        f(pixels[:2])  # warm-up
-        _sync(device)
-        t0 = time.perf_counter()
-        f(pixels)
-        _sync(device)
-        out[w]["ms_per_new_item"] = 1000 * (time.perf_counter() - t0) / len(pixels)
-    return out
-
-
-# ---------------------------------------------------------------- train / load / evaluate
-def _summary(runs: list[dict]) -> dict:
-    """Mean and standard deviation over seeds of each metric, with the per-seed values."""
-    out = {}
-    for key in runs[0]:
-        values = [r[key] for r in runs]
-        out[key], out[f"{key}_std"] = float(np.mean(values)), float(np.std(values))
-    out["per_seed"] = runs
-    return out
-
-
-def train(wardrobe, out_dir, *, epochs=None, device="auto", config: FNDConfig | None = None) -> dict:
-    """For each seed: the teacher, then the six students (`STUDENTS`) distilled from it; save seed 0's teacher
-    and FND + contrastive student. The manifest entry's metrics hold every model's valid and test metrics per seed.
-    """
+# ---------------------------------------------------------------- train / load
+def train(wardrobe, out_dir, *, config: Config | None = None, epochs: int | None = None, device="auto") -> dict:
+    """For each seed: the teacher, then the six students (`STUDENTS`) distilled from it, each early-stopped on
+    the validation likes; save every net (`Bundle`). The manifest entry's metrics are each model's validation
+    metrics, mean and spread over seeds; the test figures are `stylist eval fnd`'s (evaluate/fnd.py)."""
     t0 = time.time()
     device = pick_device(device)
-    cfg = config or FNDConfig()
     data = Interactions.from_wardrobe(wardrobe)
     if not len(data.likes["valid"]):
         raise DataError(f"{wardrobe.spec}: fnd needs users with at least three liked outfits")
-    cfg.n_users = len(data.user_ids)
+    cfg = replace(config or Config(), n_users=len(data.user_ids))
     teacher_inputs, student_inputs = catalog_inputs(wardrobe, cfg, device)
-    valid, test = data.candidates("valid", cfg.eval_negatives), data.candidates("test", cfg.eval_negatives)
-    runs = {key: {"valid": [], "test": []} for key in ("teacher", *STUDENTS)}
+    valid = data.rows(held_out_likes(wardrobe, "valid", cfg.eval_negatives))
+    runs = {seed: {} for seed in cfg.seeds}
+    metrics = {key: [] for key in MODELS}
 
-    def trained(key, make, inputs, seed, **objective) -> OutfitRecommender:
+    def trained(seed: int, key: str, **objective) -> OutfitRecommender:
         seed_everything(seed)
-        net = make(cfg)
-        net.set_catalog(inputs, data.slots, data.members)
         student = key != "teacher"
+        net = make_student(cfg) if student else make_teacher(cfg)
+        net.set_catalog(student_inputs if student else teacher_inputs, data.slots, data.members)
         best = fit_recommender(net, data, cfg, valid, seed=seed, device=device, **objective,
                                epochs=epochs or (cfg.student_epochs if student else cfg.teacher_epochs),
                                lr=cfg.student_lr if student else cfg.teacher_lr)
-        runs[key]["valid"].append({m: best[m] for m in ("auc", "ndcg@10")})
-        runs[key]["test"].append(ranking_metrics(net.score_matrix(), test))
-        shown = "  ".join(f"{m}={v:.4f}" for m, v in runs[key]["test"][-1].items())
-        tqdm.write(f"fnd seed {seed} {key}: test {shown}")
+        metrics[key].append({m: best[m] for m in ("auc", "ndcg@10")})
+        tqdm.write(f"fnd seed {seed} {key}: valid " + "  ".join(f"{m}={v:.4f}" for m, v in metrics[key][-1].items()))
+        runs[seed][key] = net
         return net
 
-    with cpu_threads(1 if device.type == "cpu" else torch.get_num_threads()):  # one thread: deterministic
+    with cpu_threads(cfg.cpu_threads if device.type == "cpu" else torch.get_num_threads()):
         for seed in cfg.seeds:
-            teacher = trained("teacher", make_teacher, teacher_inputs, seed)
+            teacher = trained(seed, "teacher")
             vectors = (teacher.users.weight.detach(), teacher.outfit_vectors())
             for key, (kd, contrastive) in STUDENTS.items():
-                student = trained(key, make_student, student_inputs, seed, kd=kd, contrastive=contrastive,
-                                  teacher=vectors)
-                if seed == cfg.seeds[0] and key == "student":
-                    shipped = FND(cfg, teacher, student)
-    metrics = {split: {key: _summary(r[split]) for key, r in runs.items()} for split in ("valid", "test")}
-    metrics["train_seconds"] = round(time.time() - t0, 1)
-    return checkpoints.save(out_dir, NAME, shipped, data=wardrobe.spec, fingerprint=wardrobe.fingerprint(),
+                trained(seed, key, kd=kd, contrastive=contrastive, teacher=vectors)
+    record = {"valid": {key: mean_and_spread(m) for key, m in metrics.items()},
+              "train_seconds": round(time.time() - t0, 1)}
+    return checkpoints.save(out_dir, NAME, Bundle(cfg, runs), data=wardrobe.spec, fingerprint=wardrobe.fingerprint(),
                             encoders={"image": cfg.teacher_encoder, "student_image": f"thumb-cnn-{cfg.thumb_size}px"},
-                            metrics=metrics)
+                            metrics=record)
 
 
-def load(checkpoint_dir, wardrobe, device="cpu") -> FND:
-    """The shipped teacher and student, with their catalog inputs, on `device`, in eval mode.
+def load(checkpoint_dir, wardrobe, device="cpu") -> Bundle:
+    """Every saved net, with its catalog inputs, on `device`, in eval mode.
 
     User vectors belong to the wardrobe they were trained on: another wardrobe is a CheckpointError.
     """
-    model = FND(FNDConfig(**checkpoints.entry_for(checkpoint_dir, NAME, wardrobe)["config"]))
-    checkpoints.load(checkpoint_dir, NAME, model)
+    bundle = Bundle(Config(**checkpoints.entry_for(checkpoint_dir, NAME, wardrobe)["config"]))
+    checkpoints.load(checkpoint_dir, NAME, bundle)
     device = pick_device(str(device))
-    model.to(device).eval()
-    model.set_catalog(wardrobe, device)
-    return model
-
-
-def oracle_metrics(wardrobe, data: Interactions, candidates) -> dict | None:
-    """The oracle's ranking (builtin only): a user's hidden item utility averaged over the outfit's items
-    (the hidden outfit-style prior of the users' likes is not part of the oracle's interface)."""
-    oracle = oracle_for(wardrobe)
-    if oracle is None:
-        return None
-    members = data.members.numpy()
-    mask = members >= 0
-    scores = np.zeros((len(data.user_ids), len(data.outfit_ids)))
-    for u, _, _ in candidates:
-        util = oracle.user_item_scores(data.user_ids[u], data.item_ids)
-        scores[u] = (util[members] * mask).sum(1) / mask.sum(1)
-    return ranking_metrics(scores, candidates)
-
-
-def evaluate(wardrobe, checkpoint_dir, *, split="test", device="auto") -> dict:
-    """The metrics file: every model's `split` metrics over the training run's seeds (recorded in the manifest
-    when it was trained), the shipped teacher and student measured again here, their parameters (the teacher's
-    counting its image CNN), and their serving cost measured here in one run (`latency`: on the CPU with one
-    thread per request, as a server that gives each request a core; with all of torch's threads; and on
-    the device when it is a GPU)."""
-    device = pick_device(device)
-    model = load(checkpoint_dir, wardrobe, device)
-    cfg, data = model.config, model.data
-    candidates = data.candidates(split, cfg.eval_negatives)
-    recorded = checkpoints.entry(checkpoint_dir, NAME)["metrics"][split]
-    size = {"teacher": params(model.teacher) + params(make_image_encoder(cfg.teacher_encoder)),
-            "student": params(model.student)}
-    threads = torch.get_num_threads()
-    speed = {"cpu": latency(model.to("cpu"), wardrobe, threads=1)}
-    if threads > 1:
-        speed[f"cpu_{threads}_threads"] = latency(model, wardrobe, threads=threads)
-    if device.type == "cuda":
-        speed["cuda"] = latency(model.to(device), wardrobe)
-    out = {}
-    for key in ("teacher", *STUDENTS):
-        kind = "teacher" if key == "teacher" else "student"
-        out[key] = {**recorded[key], "params": size[kind]}
-        for dev, cost in speed.items():
-            out[key].update({m if dev == "cpu" else f"{m}_{dev}": v for m, v in cost[kind].items()})
-    teacher, student = out["teacher"], out["student"]
-    summary = {"compression": size["teacher"] / size["student"],
-               "speedup_per_user": teacher["ms_per_user"] / student["ms_per_user"],
-               **{f"speedup_per_user_{dev}": cost["teacher"]["ms_per_user"] / cost["student"]["ms_per_user"]
-                  for dev, cost in speed.items() if dev != "cpu"},
-               "ndcg_kept": student["ndcg@10"] / teacher["ndcg@10"]}
-    out["summary"] = {**summary, "targets": {
-        "compression >= 4": summary["compression"] >= 4, "speedup_per_user >= 2": summary["speedup_per_user"] >= 2,
-        "ndcg_kept >= 0.95": summary["ndcg_kept"] >= 0.95,
-        **{f"fnd_cl >= plain_kd >= no_kd ({m})": student[m] >= out["student_plain_kd"][m] >= out["student_no_kd"][m]
-           for m in ("auc", "ndcg@10")}}}
-    popularity = np.bincount(data.likes["train"][:, 1].numpy(), minlength=len(data.outfit_ids)).astype(float)
-    oracle = oracle_metrics(wardrobe, data, candidates)
-    out.update({
-        "shipped": {w: ranking_metrics(model.net(w).score_matrix(), candidates) for w in ("teacher", "student")},
-        "latency": {"candidates": "every catalog outfit the user has not liked",
-                    "cached": "item vectors (image encoder + item MLP, once per catalog); outfits are encoded per "
-                              "request (ms_per_user_outfits_cached: outfit vectors cached too)",
-                    "threads": f"one CPU thread per request for ms_per_*; *_cpu_{threads}_threads: torch's "
-                               f"{threads} threads", "users": LATENCY_USERS},
-        **({"oracle": oracle} if oracle else {}),
-        "baselines": {"popularity": ranking_metrics(np.broadcast_to(popularity, (len(data.user_ids), len(popularity))),
-                                                    candidates)},
-        "n_users": len(candidates), "n_negatives": cfg.eval_negatives, "seeds": list(cfg.seeds),
-    })
-    return out
+    bundle.to(device).eval()
+    bundle.set_catalog(wardrobe, device)
+    return bundle

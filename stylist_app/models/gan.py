@@ -26,8 +26,9 @@ from there.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
@@ -35,22 +36,22 @@ import numpy as np
 import torch
 from PIL import Image
 from torch import nn
+from torch.nn.utils.parametrizations import spectral_norm
 
 from stylist_app import checkpoints
-from stylist_app.data.schema import SLOTS, DataError, Wardrobe
-from stylist_app.features import catalog_pixels, image_features
+from stylist_app.data.schema import SLOTS, Wardrobe
+from stylist_app.errors import BadInput
+from stylist_app.features import catalog_pixels
 from stylist_app.models import dvbpr as dv
-from stylist_app.models.encoders import make_image_encoder
 from stylist_app.train import TrainConfig, fit, pick_device
 
 NAME = "gan"
-ETAS = (0.0, 0.5, 1.0, 2.0)
 SEED_POOL = 16  # a design starts from the best of this many random codes per design asked for
 
 
 @dataclass
-class GANConfig:
-    classes: tuple[str, ...] = SLOTS  # the condition c: an item's slot
+class Config:
+    classes: list[str] = field(default_factory=lambda: list(SLOTS))  # the condition c: an item's slot
     z_dim: int = 100
     image_size: int = 64
     width: int = 24  # channels of G's last block (8w at 4x4, halved at every doubling)
@@ -59,6 +60,15 @@ class GANConfig:
     design_lr: float = 0.1  # Adam on w during design
     invert_steps: int = 100  # L1 inversion steps before editing
     invert_lr: float = 0.05
+    # training: DCGAN's Adam settings; the kept epoch is the one with the lowest thumbnail Frechet distance
+    # (`frechet_thumbnails`) on `probe_size` catalog pictures drawn with `seed`
+    epochs: int = 30
+    lr: float = 2e-4
+    betas: list[float] = field(default_factory=lambda: [0.5, 0.999])
+    batch_size: int = 32
+    patience: int = 0  # never stop early
+    probe_size: int = 1000
+    seed: int = 0
 
 
 # ---------------------------------------------------------------- networks
@@ -86,7 +96,7 @@ class Generator(nn.Module):
     white from the first step, so the adversarial game is about the garment from the start.
     """
 
-    def __init__(self, config: GANConfig):
+    def __init__(self, config: Config):
         super().__init__()
         w, k = config.width, len(config.classes)
         self.n_classes = k
@@ -118,15 +128,15 @@ class Discriminator(nn.Module):
     "a picture of class c".
     """
 
-    def __init__(self, config: GANConfig):
+    def __init__(self, config: Config):
         super().__init__()
         w, layers = config.d_width, []
         chans = [3, w, 2 * w, 4 * w, 8 * w]
         for c_in, c_out in zip(chans, chans[1:]):
-            layers += [nn.utils.spectral_norm(nn.Conv2d(c_in, c_out, 4, 2, 1)), nn.LeakyReLU(0.2, inplace=True)]
+            layers += [spectral_norm(nn.Conv2d(c_in, c_out, 4, 2, 1)), nn.LeakyReLU(0.2, inplace=True)]
         self.phi = nn.Sequential(*layers)
-        self.psi = nn.utils.spectral_norm(nn.Linear(8 * w, 1))
-        self.embed = nn.utils.spectral_norm(nn.Embedding(len(config.classes), 8 * w))
+        self.psi = spectral_norm(nn.Linear(8 * w, 1))
+        self.embed = spectral_norm(nn.Embedding(len(config.classes), 8 * w))
 
     def forward(self, x: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
         h = self.phi(x).sum((2, 3))
@@ -139,17 +149,18 @@ def realism_loss(d: torch.Tensor) -> torch.Tensor:
     return torch.relu(1 - d)
 
 
-class ConditionalGAN(nn.Module):
-    """G, its moving average and D with hinge losses; `train.fit` steps D, then G, on each batch of catalog rows.
+class Bundle(nn.Module):
+    """G, its moving average and D with hinge losses, and the catalog's pictures: what trains and what designs.
 
-    Hinge loss (Lim & Ye 2017; Miyato et al. 2018), our choice over the paper's least squares:
+    `train.fit` steps D, then G, on each batch of catalog rows. Hinge loss (Lim & Ye 2017;
+    Miyato et al. 2018), our choice over the paper's least squares:
         L_D = relu(1 - D(x, c)) + relu(1 + D(G(z, c), c)),   L_G = -D(G(z, c), c).
     Sampling, validation and design use `generator_ema`, the exponential moving average of G's
     weights, updated after every generator step; it is much less noisy than G itself after a
-    CPU-sized number of steps.
+    CPU-sized number of steps. The engine serves `design`, with DVBPR's bundle as the taste model.
     """
 
-    def __init__(self, config: GANConfig):
+    def __init__(self, config: Config):
         super().__init__()
         self.config = config
         self.generator = Generator(config)
@@ -161,6 +172,7 @@ class ConditionalGAN(nn.Module):
         size = config.image_size
         self.register_buffer("pixels", torch.zeros(0, 3, size, size, dtype=torch.uint8), persistent=False)
         self.register_buffer("labels", torch.zeros(0, dtype=torch.long), persistent=False)
+        self.item_ids: list[str] = []
         self.sample_path: Path | None = None  # where `validate` writes the sample grid
 
     @property
@@ -169,15 +181,17 @@ class ConditionalGAN(nn.Module):
         return self.generator_ema
 
     def class_index(self, category: str) -> int:
+        """The class of a design category (a slot); any other word is a BadInput."""
         if category not in self.config.classes:
-            raise DataError(f"unknown design category {category!r} (expected one of {', '.join(self.config.classes)})")
+            raise BadInput(f"There is no design category {category!r}; choose one of {', '.join(self.config.classes)}.")
         return self.config.classes.index(category)
 
     def set_catalog(self, wardrobe: Wardrobe) -> None:
-        """The catalog's pictures and their classes, in catalog order."""
+        """The catalog's pictures, their classes and ids, in catalog order."""
         self.pixels = catalog_pixels(wardrobe, self.config.image_size, as_uint8=True).to(self.pixels.device)
-        self.labels = torch.tensor([self.class_index(it.slot) for it in wardrobe.items.values()],
+        self.labels = torch.tensor([self.config.classes.index(it.slot) for it in wardrobe.items.values()],
                                    device=self.labels.device)
+        self.item_ids = list(wardrobe.items)
 
     def sample_z(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
         return (torch.rand(n, self.config.z_dim, generator=generator) * 2 - 1).to(self.labels.device)
@@ -222,6 +236,98 @@ class ConditionalGAN(nn.Module):
             self.sample_grid().save(self.sample_path)
         return {"thumbnail_fd_loss": frechet_thumbnails(self, real_rows)}
 
+    def design_batch(self, taste: dv.Bundle, thetas: torch.Tensor, classes: torch.Tensor, scale: torch.Tensor, *,
+                     n: int = 4, eta: float = 1.0, steps: int = 50, seed: int = 0, start: torch.Tensor | None = None,
+                     progress: Callable[[int, int], None] | None = None) -> DesignBatch:
+        """Preference-guided design (module docstring) for B tastes at once, n seeds each; Phi is `taste.embed`.
+
+        thetas (B, K); classes (B,); scale (B, 2) = (mu_c, sigma_c) of each taste over its category.
+        `start`: (B, 3, S, S) pictures to edit; they are first inverted into z by L1, which counts
+        `config.invert_steps` extra steps in `progress`. Models stay in eval mode; no parameter
+        gradient is stored, so many threads may design at once.
+        """
+        b, device = len(thetas), thetas.device
+        gen = torch.Generator().manual_seed(seed)
+        G, D = self.sampler, self.discriminator
+
+        def preference(theta, x):  # theta . Phi(x), in float32
+            return (theta.float() * taste.embed(x).float()).sum(1)
+
+        def objective(w, theta, c, mu, sigma):  # minimised: -(standardised preference) + eta * L_real
+            x = G(torch.tanh(w), c)
+            return -(preference(theta, x) - mu) / sigma + eta * realism_loss(D(x, c))
+
+        def per_design(t: torch.Tensor, k: int) -> torch.Tensor:
+            return t.repeat_interleave(k, 0)
+
+        if start is None:  # the n best of SEED_POOL * n random codes per taste, by the objective itself
+            k = SEED_POOL * n
+            w = torch.atanh(self.sample_z(b * k, gen).clamp(-0.999, 0.999))
+            with torch.no_grad():
+                args = [per_design(t, k) for t in (thetas, classes, *scale.unbind(1))]
+                loss = torch.cat([objective(w[i:i + 256], *(a[i:i + 256] for a in args))
+                                  for i in range(0, len(w), 256)])
+            keep = loss.view(b, k).argsort(1)[:, :n] + torch.arange(b, device=device)[:, None] * k
+            w = w[keep.flatten()]
+        else:
+            w = torch.atanh(self.sample_z(b * n, gen).clamp(-0.999, 0.999))
+        c = per_design(classes, n)
+        theta = per_design(thetas, n)
+        mu, sigma = per_design(scale, n).unbind(1)
+        total = steps + (self.config.invert_steps if start is not None else 0)
+        if start is not None:
+            target = per_design(start.to(device), n)
+            w = dv.adam_steps(w, lambda w: (G(torch.tanh(w), c) - target).abs().mean((1, 2, 3)),
+                              self.config.invert_steps, self.config.invert_lr, progress, 0, total)
+        with torch.no_grad():
+            before = preference(theta, G(torch.tanh(w), c))
+        w = dv.adam_steps(w, lambda w: objective(w, theta, c, mu, sigma), steps, self.config.design_lr, progress,
+                          total - steps, total)
+        with torch.no_grad():
+            x = G(torch.tanh(w), c)
+            after, realism = preference(theta, x), D(x, c)
+        shape = (b, n)
+        return DesignBatch(x.view(b, n, *x.shape[1:]), before.view(shape), after.view(shape), realism.view(shape))
+
+    def design(self, taste: dv.Bundle, *, user: str | None = None, liked_items=(), category: str | None = None,
+               n: int = 4, eta: float = 1.0, steps: int = 50, seed: int = 0, from_item: str | None = None,
+               progress: Callable[[int, int], None] | None = None) -> Design:
+        """Designs for a shopper (`user`, DVBPR's theta_u) or a taste fitted from `liked_items` (catalog ids).
+
+        `taste` is DVBPR's bundle for the same catalog. `category` is a slot (`config.classes`); with
+        `from_item` (a catalog id) it defaults to the item's slot and the designs are n variants of
+        that item. A person's mistake (a count out of range, an unknown shopper or item, a category
+        that is not a slot or not the edited item's) is a BadInput.
+        """
+        t0 = time.time()
+        if not 1 <= n <= 16 or not 0 <= steps <= 500 or not 0 <= eta <= 100:
+            raise BadInput(f"Design needs 1 <= n <= 16, 0 <= steps <= 500 and 0 <= eta <= 100 (got n={n}, "
+                           f"steps={steps}, eta={eta}).")
+        start = None
+        if from_item:
+            row, = taste.rows([from_item])
+            own = self.config.classes[int(self.labels[row])]
+            if category not in (None, own):
+                raise BadInput(f"Item {from_item!r} is a {own}, not a {category}: edit it as a {own}.")
+            category = own
+            start = dv.to_unit(self.pixels[[row]])
+        theta = taste.taste(user, liked_items, seed=seed)
+        if category is None:
+            raise BadInput(f"Please choose a design category (one of {', '.join(self.config.classes)}).")
+        c = torch.tensor([self.class_index(category)], device=theta.device)
+        vectors = taste.item_vectors()
+        scale, best, best_row = category_scale(vectors, theta[None], self.labels, c)
+        out = self.design_batch(taste, theta[None], c, scale, n=n, eta=eta, steps=steps, seed=seed, start=start,
+                                progress=progress)
+        return Design(
+            images=[grid_image(x[None], 1) for x in out.images[0]],
+            preference_before=out.preference_before[0].tolist(), preference_after=out.preference_after[0].tolist(),
+            realism=out.realism[0].tolist(), category=category,
+            best_existing=self.item_ids[int(best_row)], best_existing_preference=float(best),
+            from_item=from_item,
+            from_item_preference=float(vectors[row] @ theta) if from_item else None,
+            seconds=round(time.time() - t0, 3))
+
 
 def grid_image(images: torch.Tensor, columns: int) -> Image.Image:
     """Pictures in [-1, 1] (B, 3, S, S) as one image, `columns` per row."""
@@ -232,7 +338,7 @@ def grid_image(images: torch.Tensor, columns: int) -> Image.Image:
     return Image.fromarray(x.view(rows, columns, 3, s, s).permute(0, 3, 1, 4, 2).reshape(rows * s, columns * s, 3).numpy())
 
 
-def frechet_thumbnails(gan: ConditionalGAN, real_rows: torch.Tensor, seed: int = 0) -> float:
+def frechet_thumbnails(gan: Bundle, real_rows: torch.Tensor, seed: int = 0) -> float:
     """Frechet distance between real pictures and as many fakes of the same classes, on 8x8 colour thumbnails.
 
     ||mu_r - mu_f||^2 + tr(S_r + S_f - 2 (S_r S_f)^(1/2)) over the 192-d thumbnails: a cheap
@@ -250,7 +356,7 @@ def frechet_thumbnails(gan: ConditionalGAN, real_rows: torch.Tensor, seed: int =
                  - 2 * np.sqrt(np.clip(vals.real, 0, None)).sum())
 
 
-# ---------------------------------------------------------------- design
+# ---------------------------------------------------------------- design results
 @dataclass
 class DesignBatch:
     """Designs for B tastes x n seeds: pictures (B, n, 3, S, S) in [-1, 1] and, per design, raw preference
@@ -262,64 +368,10 @@ class DesignBatch:
     realism: torch.Tensor
 
 
-def design_batch(gan: ConditionalGAN, model: dv.DVBPR, thetas: torch.Tensor, classes: torch.Tensor,
-                 scale: torch.Tensor, *, n: int = 4, eta: float = 1.0, steps: int = 50, seed: int = 0,
-                 start: torch.Tensor | None = None, progress: Callable[[int, int], None] | None = None) -> DesignBatch:
-    """Preference-guided design (module docstring) for B tastes at once, n seeds each.
-
-    thetas (B, K); classes (B,); scale (B, 2) = (mu_c, sigma_c) of each taste over its category.
-    `start`: (B, 3, S, S) pictures to edit; they are first inverted into z by L1, which counts
-    `gan.config.invert_steps` extra steps in `progress`. Models stay in eval mode; no parameter
-    gradient is stored, so many threads may design at once.
-    """
-    b, device = len(thetas), thetas.device
-    gen = torch.Generator().manual_seed(seed)
-    G, D = gan.sampler, gan.discriminator
-
-    def objective(w, theta, c, mu, sigma):  # minimised: -(standardised preference) + eta * L_real
-        x = G(torch.tanh(w), c)
-        return -((theta * model.embed(x)).sum(1) - mu) / sigma + eta * realism_loss(D(x, c))
-
-    def per_design(t: torch.Tensor, k: int) -> torch.Tensor:
-        return t.repeat_interleave(k, 0)
-
-    if start is None:  # the n best of SEED_POOL * n random codes per taste, by the objective itself
-        k = SEED_POOL * n
-        w = torch.atanh(gan.sample_z(b * k, gen).clamp(-0.999, 0.999))
-        with torch.no_grad():
-            args = [per_design(t, k) for t in (thetas, classes, *scale.unbind(1))]
-            loss = torch.cat([objective(w[i:i + 256], *(a[i:i + 256] for a in args)) for i in range(0, len(w), 256)])
-        keep = loss.view(b, k).argsort(1)[:, :n] + torch.arange(b, device=device)[:, None] * k
-        w = w[keep.flatten()]
-    else:
-        w = torch.atanh(gan.sample_z(b * n, gen).clamp(-0.999, 0.999))
-    c = per_design(classes, n)
-    theta = per_design(thetas, n)
-    mu, sigma = per_design(scale, n).unbind(1)
-    total = steps + (gan.config.invert_steps if start is not None else 0)
-    if start is not None:
-        target = per_design(start.to(device), n)
-        w = dv.adam_steps(w, lambda w: (G(torch.tanh(w), c) - target).abs().mean((1, 2, 3)),
-                        gan.config.invert_steps, gan.config.invert_lr, progress, 0, total)
-
-    def preference(x):
-        return (theta * model.embed(x)).sum(1)
-
-    with torch.no_grad():
-        before = preference(G(torch.tanh(w), c))
-    w = dv.adam_steps(w, lambda w: objective(w, theta, c, mu, sigma), steps, gan.config.design_lr, progress,
-                    total - steps, total)
-    with torch.no_grad():
-        x = G(torch.tanh(w), c)
-        after, realism = preference(x), D(x, c)
-    shape = (b, n)
-    return DesignBatch(x.view(b, n, *x.shape[1:]), before.view(shape), after.view(shape), realism.view(shape))
-
-
 def category_scale(item_vectors: torch.Tensor, thetas: torch.Tensor, item_classes: torch.Tensor,
                    classes: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Per taste, over the catalog items of its class: (mu, sigma) of theta . Phi, the best score and its item row."""
-    scores = thetas @ item_vectors.T  # (B, N)
+    scores = thetas.float() @ item_vectors.float().T  # (B, N)
     inside = item_classes[None, :] == classes[:, None]
     masked = scores.masked_fill(~inside, float("nan"))
     mu = masked.nanmean(1)
@@ -346,63 +398,22 @@ class Design:
     seconds: float = 0.0
 
 
-def design(gan: ConditionalGAN, model: dv.DVBPR, item_vectors: torch.Tensor, wardrobe: Wardrobe, *,
-           user: str | None = None, liked_items=(), category: str | None = None, n: int = 4, eta: float = 1.0,
-           steps: int = 50, seed: int = 0, from_item: str | None = None,
-           progress: Callable[[int, int], None] | None = None) -> Design:
-    """Designs for a shopper (`user`, DVBPR's theta_u) or a taste fitted from `liked_items` (catalog ids).
-
-    `category` is a slot (`gan.config.classes`); with `from_item` (a catalog id) it defaults to the
-    item's slot and the designs are n variants of that item. `item_vectors` is Phi of the catalog.
-    """
-    t0 = time.time()
-    if not 1 <= n <= 16 or not 0 <= steps <= 500 or not 0 <= eta <= 100:
-        raise DataError(f"design needs 1 <= n <= 16, 0 <= steps <= 500 and 0 <= eta <= 100 (got n={n}, "
-                        f"steps={steps}, eta={eta})")
-    rows = {iid: k for k, iid in enumerate(wardrobe.items)}
-    unknown = [i for i in [*liked_items, *([from_item] if from_item else [])] if i not in rows]
-    if unknown:
-        raise DataError(f"unknown item id(s): {', '.join(map(str, unknown[:5]))}")
-    if user:
-        theta = model.user_vector(user)
-    elif liked_items:
-        theta = model.fit_taste(item_vectors, [rows[i] for i in liked_items], seed=seed)
-    else:
-        raise DataError("design needs a shopper or at least one liked item")
-    if from_item:
-        own = wardrobe.items[from_item].slot
-        if category not in (None, own):
-            raise DataError(f"item {from_item!r} is a {own}, not a {category}: edit it as a {own}")
-        category = own
-    if category is None:
-        raise DataError(f"design needs a category (one of {', '.join(gan.config.classes)})")
-    c = torch.tensor([gan.class_index(category)], device=theta.device)
-    scale, best, best_row = category_scale(item_vectors, theta[None], gan.labels, c)
-    start = dv.to_unit(gan.pixels[[rows[from_item]]]) if from_item else None
-    out = design_batch(gan, model, theta[None], c, scale, n=n, eta=eta, steps=steps, seed=seed, start=start,
-                       progress=progress)
-    return Design(
-        images=[grid_image(x[None], 1) for x in out.images[0]],
-        preference_before=out.preference_before[0].tolist(), preference_after=out.preference_after[0].tolist(),
-        realism=out.realism[0].tolist(), category=category,
-        best_existing=list(wardrobe.items)[int(best_row)], best_existing_preference=float(best),
-        from_item=from_item,
-        from_item_preference=float(item_vectors[rows[from_item]] @ theta) if from_item else None,
-        seconds=round(time.time() - t0, 3))
-
-
-# ---------------------------------------------------------------- CLI: train / load / evaluate
-def train(wardrobe, out_dir, *, epochs=None, device="auto") -> dict:
+# ---------------------------------------------------------------- train / load
+def train(wardrobe: Wardrobe, out_dir, *, config: Config | None = None, epochs: int | None = None,
+          device="auto") -> dict:
     """Fit the GAN on every catalog picture; each epoch overwrites `OUT/gan-samples.png` (one row per class)."""
     device = pick_device(device)
-    gan = ConditionalGAN(GANConfig()).to(device)
+    config = config or Config()
+    if epochs:
+        config = dataclasses.replace(config, epochs=epochs)
+    gan = Bundle(config).to(device)
     gan.set_catalog(wardrobe)
     Path(out_dir).mkdir(parents=True, exist_ok=True)
     gan.sample_path = Path(out_dir) / "gan-samples.png"
     rows = torch.arange(len(gan.pixels))
-    probe = rows[torch.randperm(len(rows), generator=torch.Generator().manual_seed(0))[:1000]]
-    cfg = TrainConfig(epochs=epochs or 30, lr=2e-4, betas=(0.5, 0.999), batch_size=32, patience=0,
-                      metric="thumbnail_fd_loss", device=str(device))  # DCGAN's Adam settings
+    probe = rows[torch.randperm(len(rows), generator=torch.Generator().manual_seed(config.seed))[:config.probe_size]]
+    cfg = TrainConfig(epochs=config.epochs, lr=config.lr, betas=tuple(config.betas), batch_size=config.batch_size,
+                      patience=config.patience, seed=config.seed, metric="thumbnail_fd_loss", device=str(device))
     result = fit(gan, rows, cfg, valid_data=probe)
     gan.eval()
     with torch.no_grad():
@@ -411,106 +422,12 @@ def train(wardrobe, out_dir, *, epochs=None, device="auto") -> dict:
                             metrics={"valid": result.best})
 
 
-def load(checkpoint_dir, wardrobe, device="cpu") -> ConditionalGAN:
-    """G and D in eval mode, with the catalog's pictures (for editing) and classes."""
-    gan = ConditionalGAN(GANConfig(**checkpoints.entry(checkpoint_dir, NAME)["config"]))
+def load(checkpoint_dir, wardrobe: Wardrobe, device="cpu") -> Bundle:
+    """G, its moving average and D on `device` in eval mode, with the catalog's pictures (for editing),
+    classes and ids."""
+    device = device if isinstance(device, torch.device) else pick_device(device)
+    gan = Bundle(Config(**checkpoints.entry(checkpoint_dir, NAME)["config"]))
     checkpoints.load(checkpoint_dir, NAME, gan)
     gan.to(device).eval()
     gan.set_catalog(wardrobe)
     return gan
-
-
-def nearest_catalog_distance(encoder, pictures: torch.Tensor, catalog: torch.Tensor, exclude=None) -> np.ndarray:
-    """Cosine distance of each picture's pre-trained image feature to its nearest catalog item's.
-
-    Pictures in [-1, 1] are upsampled (bicubic) to the encoder's size, which is the encoder's own
-    input scaling; `catalog` holds the unit-length features of the catalog's full-size pictures;
-    `exclude` (item rows, one per picture) leaves a real picture's own item out.
-    """
-    x = nn.functional.interpolate(pictures.float(), size=encoder.image_size, mode="bicubic").clamp(-1, 1)
-    f = nn.functional.normalize(torch.cat([encoder(x[k:k + 50]) for k in range(0, len(x), 50)]), dim=1)
-    sim = f @ catalog.T
-    if exclude is not None:
-        sim[torch.arange(len(sim)), torch.as_tensor(exclude)] = -1
-    return (1 - sim.max(1).values).cpu().numpy()
-
-
-def _spread(values) -> dict:
-    v = np.asarray(values, dtype=float)
-    return {"mean": float(v.mean()), "p05": float(np.percentile(v, 5)), "p95": float(np.percentile(v, 95))}
-
-
-def evaluate(wardrobe, checkpoint_dir, *, split="test", device="auto", n_users: int = 100, n: int = 4,
-             steps: int = 50, seed: int = 0) -> dict:
-    """Designs for held-out shoppers against the best existing item, and their realism, for eta in ETAS.
-
-    Shoppers: up to `n_users` of those with held-out purchases (`split` test or valid, as for
-    dvbpr), evenly spaced; each gets n designs (seeds) of `steps` steps in the category (slot) of
-    their last held-out purchase. Preference is DVBPR's theta_u . Phi(X): designs are new
-    pictures, so the oracle's utility cannot score them. A shopper counts as a win when the best
-    of their n designs beats the best existing catalog item of that category.
-
-    Realism, two measures, each against the range over real catalog pictures of the same classes:
-    - `realism`: D(x, c), the discriminator's score (hinge loss: real items are trained to at
-      least 1, fakes to at most -1). The design objective optimises it for eta > 0, so it is
-      also checked by
-    - `feature_distance`: cosine distance in effnet-lite0 features from a picture to its nearest
-      catalog item (real pictures: to their nearest other item), which no part of design sees.
-    """
-    if split not in ("test", "valid"):
-        raise DataError(f"gan evaluates designs for the held-out shoppers of dvbpr: use --split test or valid, not {split!r}")
-    device = pick_device(device)
-    model = dv.load(checkpoint_dir, wardrobe, device)
-    gan = load(checkpoint_dir, wardrobe, device)
-    held = getattr(dv.Purchases.from_wardrobe(wardrobe), split)
-    pick = np.unique(np.linspace(0, len(held.users) - 1, min(n_users, len(held.users))).round().astype(int))
-    users = torch.tensor([held.users[k] for k in pick], device=device)
-    classes = gan.labels[torch.tensor([int(held.positives[k][-1]) for k in pick], device=device)]
-    encoder = make_image_encoder("effnet-lite0").to(device).eval()
-    ids, feats = image_features(wardrobe, "effnet-lite0", device=device)
-    catalog = nn.functional.normalize(torch.as_tensor(feats, device=device), dim=1)
-    with torch.no_grad():
-        vectors = model.item_vectors()
-        thetas = model.user_vectors(users)
-        scale, best_existing, _ = category_scale(vectors, thetas, gan.labels, classes)
-        real_rows = torch.nonzero(torch.isin(gan.labels, classes.unique())).flatten()
-        real_rows = real_rows[torch.randperm(len(real_rows), generator=torch.Generator().manual_seed(seed))[:500]]
-        real = dv.to_unit(gan.pixels[real_rows])
-        real_d = gan.discriminator(real, gan.labels[real_rows]).cpu().numpy()
-        real_dist = nearest_catalog_distance(encoder, real, catalog, real_rows.cpu())
-    by_eta = {}
-    for eta in ETAS:
-        out = design_batch(gan, model, thetas, classes, scale, n=n, eta=eta, steps=steps, seed=seed)
-        top = out.preference_after.argmax(1)
-        chosen = out.images[torch.arange(len(top)), top]
-        with torch.no_grad():
-            dist = nearest_catalog_distance(encoder, chosen, catalog)
-        d = out.realism.cpu().numpy()
-        by_eta[str(eta)] = {
-            "preference_existing_best": best_existing.mean().item(),
-            "preference_generated": out.preference_after.max(1).values.mean().item(),
-            "preference_start": out.preference_before.mean().item(),
-            "win_rate": (out.preference_after.max(1).values > best_existing).float().mean().item(),
-            "win_rate_per_design": (out.preference_after > best_existing[:, None]).float().mean().item(),
-            "realism": float(d.mean()),
-            "realism_in_real_range": float((d >= np.percentile(real_d, 5)).mean()),
-            "feature_distance": float(dist.mean()),
-            "feature_distance_in_real_range": float((dist <= np.percentile(real_dist, 95)).mean()),
-        }
-    first = list(wardrobe.users)[int(users[0])]
-    timed = design(gan, model, vectors, wardrobe, user=first, category=gan.config.classes[int(classes[0])],
-                   n=4, eta=1.0, steps=50, seed=seed)
-    return {
-        **by_eta["1.0"], "eta": 1.0, "by_eta": by_eta,
-        "realism_real": _spread(real_d), "feature_distance_real": _spread(real_dist),
-        "notes": {
-            "preference": "DVBPR's theta_u . Phi(X) (the model's score); the oracle cannot score new pictures",
-            "realism": "mean D(x, c) of the designs (hinge loss: real items trained to >= 1, fakes to <= -1); "
-                       "in_real_range = share at or above the 5th percentile of real items",
-            "feature_distance": "cosine distance in effnet-lite0 features to the nearest catalog item, of each "
-                                "shopper's best design; in_real_range = share at or below the real items' 95th percentile",
-            "win_rate": f"share of shoppers whose best of {n} designs beats their best existing item of the category",
-        },
-        "n_users": len(users), "n_designs_per_user": n, "steps": steps,
-        "design_seconds": timed.seconds,  # one canvas call: 4 designs x 50 steps, eta = 1, on this machine
-    }

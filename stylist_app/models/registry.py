@@ -1,30 +1,54 @@
-"""Every model the CLI trains and evaluates and the engine loads, by name.
+"""Every method the CLI trains and evaluates and the engine loads, by name, and the shape each one has.
 
-A model module (`stylist_app.models.<name>`) holds its nn.Module, its loss and three functions:
+A method module (`stylist_app.models.<name>`) has one shape (`Method` below, checked for every
+registered method by tests/test_registry.py):
 
-    train(wardrobe, out_dir, *, epochs=None, device="auto") -> dict
-        fit the model (train.fit), save DIR/<name>.safetensors (checkpoints.save), return its manifest entry
-    evaluate(wardrobe, checkpoint_dir, *, split="test", device="auto") -> dict
-        the metrics DESIGN.md "Metrics files" lists for it
-    load(checkpoint_dir, wardrobe, device) -> nn.Module
-        the trained model on `device`, in eval mode, ready for the engine
+    NAME                      the registry name, also the checkpoint's file stem
+    Config                    a dataclass of every model and training setting; saved in the manifest and
+                              read back exactly: Config(**json.loads(json.dumps(asdict(c)))) == c
+    Bundle                    the nn.Module the engine serves (it has `.config`), with the inference calls
+    train(wardrobe, out_dir, *, config=None, epochs=None, device="auto") -> dict
+                              fit on the training split (validation only for early stopping and the recorded
+                              metrics), save DIR/<NAME>.safetensors (checkpoints.save), return the manifest entry
+    load(checkpoint_dir, wardrobe, device="cpu") -> Bundle
+                              the trained bundle on `device`, in eval mode, ready for the engine
 
-To plug a model in, set its `module` below. `all` means the paper models, in an order where a
-model comes after those it builds on (the GAN designs for DVBPR's preference model).
+Evaluation is not part of a method: `stylist eval NAME` runs `stylist_app.evaluate.<NAME>.evaluate`,
+which loads the bundle and computes every reported figure from the saved weights.
+
+To plug a method in, add its ModelSpec below. `all` means the paper methods, in an order where a
+method comes after those it builds on (the GAN designs for DVBPR's preference model).
 """
 from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
 
 from stylist_app.checkpoints import read_manifest
 from stylist_app.data.schema import Wardrobe
+from stylist_app.errors import BadInput
 
 PAPER_MODELS = ("akd", "bilstm", "dvbpr", "gan", "fnd")
 
 
-class ModelNotAvailable(ValueError):
-    """A model cannot run here: not implemented yet, or the source lacks what it needs."""
+@runtime_checkable
+class Method(Protocol):
+    """The shape of a method module (see the module docstring)."""
+
+    NAME: str
+    Config: type
+    Bundle: type
+
+    def train(self, wardrobe: Wardrobe, out_dir: str | Path, *, config: Any = None, epochs: int | None = None,
+              device: str = "auto") -> dict: ...
+
+    def load(self, checkpoint_dir: str | Path, wardrobe: Wardrobe, device: Any = "cpu") -> Any: ...
+
+
+class ModelNotAvailable(BadInput):
+    """A model cannot run here: the source lacks what it needs, or there is no checkpoint to evaluate."""
 
 
 def _train_outfits(w: Wardrobe) -> bool:
@@ -56,23 +80,19 @@ NEEDS = {
 class ModelSpec:
     name: str
     what: str  # one line for help texts and `all`'s report
-    module: str | None  # the implementing module; None while it is not implemented
+    module: str  # the implementing module
     needs: tuple[str, ...] = ()  # keys of NEEDS
 
     def unavailable(self, wardrobe: Wardrobe) -> str | None:
         """Why this model cannot run on `wardrobe`, or None when it can."""
-        if self.module is None:
-            return "not implemented yet"
         for need in self.needs:
             test, reason = NEEDS[need]
             if not test(wardrobe):
                 return f"{wardrobe.spec} {reason}"
         return None
 
-    def impl(self):
-        """The implementing module (with train / evaluate / load)."""
-        if self.module is None:
-            raise ModelNotAvailable(f"model {self.name!r} is not implemented yet")
+    def impl(self) -> Method:
+        """The implementing module (NAME, Config, Bundle, train, load)."""
         return importlib.import_module(self.module)
 
 
@@ -87,8 +107,6 @@ MODELS = {spec.name: spec for spec in [
               ("purchases",)),
     ModelSpec("fnd", "FND: false-negative distillation for outfit recommendation (Kim et al. 2021)",
               "stylist_app.models.fnd", ("liked",)),
-    ModelSpec("toy", "pairwise top-bottom MLP over image features, BPR (checks the shared machinery)",
-              "stylist_app.models.toy", ("top-bottom",)),
 ]}
 CHOICES = (*MODELS, "all")
 

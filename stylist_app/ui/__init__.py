@@ -1,6 +1,6 @@
 """The Gradio app: one Blocks, one tab per job, thin over one StylistEngine.
 
-`build_app(data, checkpoints)` loads the engine once (shared by every session) and returns the
+`build_app(data, checkpoints, device)` loads the engine once (shared by every session) and returns the
 Blocks; `launch(...)` serves it with Gradio's queue. A tab whose model is not loaded says so
 plainly and gives the command that trains it. Every action is a named API endpoint.
 """
@@ -55,8 +55,9 @@ TABS = {
 }
 
 
-def build_app(data: str = "builtin", checkpoints: str = "checkpoints", engine: StylistEngine | None = None) -> gr.Blocks:
-    engine = engine or StylistEngine.from_checkpoints(checkpoints, data=data)
+def build_app(data: str = "builtin", checkpoints: str = "checkpoints", engine: StylistEngine | None = None,
+              device: str = "auto") -> gr.Blocks:
+    engine = engine or StylistEngine.from_checkpoints(checkpoints, data=data, device=device)
     w = engine.wardrobe
     # the catalog's picture folders are served as they are (galleries hand Gradio the files, no re-encoding)
     gr.set_static_paths(sorted({str(Path(i.image).parent) for i in w.items.values() if isinstance(i.image, (str, Path))}))
@@ -81,9 +82,10 @@ def build_app(data: str = "builtin", checkpoints: str = "checkpoints", engine: S
 
 
 def launch(data: str = "builtin", checkpoints: str = "checkpoints", host: str = "127.0.0.1", port: int = 7860,
-           concurrency: int = 2, **kwargs):
-    """Serve the app; each action runs at most `concurrency` calls at once (design: one), the rest queue.
-    The engine is shared and thread-safe; on a 2-core machine more parallel calls only slow each other."""
-    app = build_app(data, checkpoints)
+           device: str = "auto", concurrency: int = 2, **kwargs):
+    """Serve the app with its engine on `device` (auto | cpu | cuda); each action runs at most `concurrency`
+    calls at once (design: one), the rest queue. The engine is shared and thread-safe; on a 2-core machine
+    more parallel calls only slow each other."""
+    app = build_app(data, checkpoints, device=device)
     app.queue(default_concurrency_limit=concurrency, max_size=64)
     return app.launch(server_name=host, server_port=port, theme=THEME, css=CSS, share=False, **kwargs)

@@ -5,9 +5,9 @@ import random
 import gradio as gr
 import pandas as pd
 
-from stylist_app.data.tasks import fitb_questions
+from stylist_app.errors import BadInput
 from stylist_app.ui import common
-from stylist_app.ui.common import InputError, friendly
+from stylist_app.ui.common import friendly
 
 HOW = {"query": "start", "generated": "chosen", "text": "from your words"}  # start: given, or nearest to the words
 
@@ -25,7 +25,7 @@ def build_outfit(engine, image, ids, words, length):
     given = common.item_ids(wardrobe, ids, "items", low=0) if (ids or "").strip() else []
     words = common.clean_text(words, what="description")
     if not uploads and not given and not words:
-        raise InputError("Please give a picture, some catalog ids or a few words to start the outfit from.")
+        raise BadInput("Please give a picture, some catalog ids or a few words to start the outfit from.")
     length = common.count(length, "Outfit length", 0, 6)
     out = engine.build_outfit(uploads + given, text=words, length=length or None)
     gallery = [(_picture(engine, uploads, it.item), f"{it.slot} · {HOW.get(it.how, it.how)} · "
@@ -59,7 +59,7 @@ def score_outfit(engine, ids):
 def random_question(engine):
     """A test-split fill-in-the-blank question: the outfit without the blank, its position, the candidates
     (shuffled; the true item is among them)."""
-    q = random.choice(engine.cached(("ui", "fitb questions"), lambda: fitb_questions(engine.wardrobe, "test")))
+    q = engine.fitb_question()
     candidates = list(q.candidates)
     random.shuffle(candidates)
     return ", ".join(q.context()), q.position, ", ".join(candidates)
@@ -93,7 +93,8 @@ def render(engine, examples: dict) -> None:
         ranking = gr.Dataframe(label="Candidates, best first")
         completed = gr.Gallery(label="The outfit completed with the best candidate", columns=6, height=200,
                                object_fit="contain", allow_preview=False, format="jpeg")
-    ask.click(lambda: random_question(engine), None, [outfit_ids, blank, candidate_ids], api_name="fitb_question")
+    ask.click(friendly(lambda: random_question(engine)), None, [outfit_ids, blank, candidate_ids],
+              api_name="fitb_question")
     answer.click(friendly(lambda *a: fill_blank(engine, *a)), [outfit_ids, blank, candidate_ids], [ranking, completed],
                  api_name="fill_in_blank")
 

@@ -2,7 +2,8 @@
 import gradio as gr
 
 from stylist_app.data.schema import SLOTS, Wardrobe
-from stylist_app.ui.common import picture
+from stylist_app.errors import BadInput
+from stylist_app.ui.common import friendly, picture
 
 PAGE = 48
 
@@ -11,7 +12,7 @@ def search(wardrobe: Wardrobe, slot: str, words: str) -> tuple[list, str]:
     """Items of `slot` ("all" for every slot) whose text contains every word of `words`."""
     words = (words or "").strip().lower()
     if len(words) > 200:
-        raise gr.Error("Please search with at most 200 characters.")
+        raise BadInput("Please search with at most 200 characters.")
     terms = words.split()
     hits = [i for i in wardrobe.items.values()
             if (slot == "all" or i.slot == slot) and all(t in i.text.lower() for t in terms)]
@@ -27,6 +28,7 @@ def render(wardrobe: Wardrobe) -> None:
     summary = gr.Markdown()
     gallery = gr.Gallery(format="jpeg", label="Catalog", columns=6, height=620, object_fit="contain")
 
+    @friendly
     def run(s, w):
         return search(wardrobe, s, w)
 

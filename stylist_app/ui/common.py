@@ -1,8 +1,11 @@
 """What every tab shares: turning user input into clean values, and any failure into a readable message.
 
-Every handler is wrapped with `friendly`, so bad input (not an image, a huge or damaged image,
-an empty or overlong text, an unknown item id, a count out of range) reaches the person as a
-one-sentence `gr.Error` and the server keeps serving; nothing shows a stack trace.
+Every handler is wrapped with `friendly`. A person's mistake (not an image, a huge or damaged
+image, an empty or overlong text, an unknown item id, a count out of range) is a `BadInput`,
+raised here or by the engine, and reaches the person as its one sentence. A missing or stale
+checkpoint (`CheckpointError`) shows its message too, which names the file and the command that
+rebuilds it. Anything else is a bug: its traceback goes to the server's log and the person sees
+"Something went wrong (logged)."; the server keeps serving.
 """
 from __future__ import annotations
 
@@ -13,7 +16,8 @@ from pathlib import Path
 import gradio as gr
 from PIL import Image, ImageDraw, UnidentifiedImageError
 
-from stylist_app.data.schema import DataError
+from stylist_app.checkpoints import CheckpointError
+from stylist_app.errors import BadInput
 
 log = logging.getLogger("stylist")
 
@@ -22,13 +26,12 @@ MAX_SIDE = 512  # uploads are scaled to this before encoding (the encoders use 2
 MAX_TEXT = 300
 
 
-class InputError(ValueError):
-    """Bad input from a person; the message is shown to them as it is."""
+SOMETHING_WENT_WRONG = "Something went wrong (logged)."
 
 
 def friendly(fn):
-    """Wrap a Gradio handler: InputError/DataError/ValueError become gr.Error with their message;
-    anything unexpected is logged and shown as a short apology, never a traceback."""
+    """Wrap a Gradio handler: a BadInput or CheckpointError becomes a gr.Error with its message; any other
+    exception is logged with its traceback and shown as SOMETHING_WENT_WRONG."""
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
@@ -36,13 +39,14 @@ def friendly(fn):
             return fn(*args, **kwargs)
         except gr.Error:
             raise
-        except (InputError, DataError, ValueError, KeyError) as err:
-            message = err.args[0] if isinstance(err, KeyError) and err.args else str(err)
-            raise gr.Error(str(message), print_exception=False) from None
-        except Exception as err:  # noqa: BLE001 - the server must keep serving
+        except CheckpointError as err:  # the operator's to fix; the message says how
+            log.warning("handler %s: %s", fn.__name__, err)
+            raise gr.Error(str(err), print_exception=False) from None
+        except BadInput as err:
+            raise gr.Error(str(err), print_exception=False) from None
+        except Exception:  # noqa: BLE001 - a bug: the server logs it and keeps serving
             log.exception("handler %s failed", fn.__name__)
-            raise gr.Error(f"Something went wrong ({type(err).__name__}). Please try another input.",
-                           print_exception=False) from None
+            raise gr.Error(SOMETHING_WENT_WRONG, print_exception=False) from None
 
     return wrapper
 
@@ -50,7 +54,7 @@ def friendly(fn):
 def open_image(value, what: str = "image") -> Image.Image:
     """A PIL RGB image from a path, a PIL image or a numpy array, checked and scaled to MAX_SIDE."""
     if value is None or value == "":
-        raise InputError(f"Please add an {what}.")
+        raise BadInput(f"Please add an {what}.")
     if isinstance(value, dict) and "path" in value:  # gradio FileData
         value = value["path"]
     try:
@@ -58,7 +62,7 @@ def open_image(value, what: str = "image") -> Image.Image:
             with Image.open(value) as probe:
                 w, h = probe.size
                 if w * h > MAX_PIXELS:
-                    raise InputError(f"That {what} is {w} x {h} pixels; please upload one under "
+                    raise BadInput(f"That {what} is {w} x {h} pixels; please upload one under "
                                      f"{MAX_PIXELS // 1_000_000} megapixels.")
                 probe.draft("RGB", (MAX_SIDE, MAX_SIDE))  # JPEG: decode at reduced size, fast
                 img = probe.convert("RGB")
@@ -66,53 +70,53 @@ def open_image(value, what: str = "image") -> Image.Image:
             img = value.convert("RGB")
         else:
             img = Image.fromarray(value).convert("RGB")
-    except InputError:
+    except BadInput:
         raise
     except Image.DecompressionBombError:
-        raise InputError(f"That {what} is far too large; please upload a smaller picture.") from None
+        raise BadInput(f"That {what} is far too large; please upload a smaller picture.") from None
     except UnidentifiedImageError:
-        raise InputError("That file is not an image we can read (JPEG, PNG or WebP please).") from None
+        raise BadInput("That file is not an image we can read (JPEG, PNG or WebP please).") from None
     except (OSError, SyntaxError, ValueError, TypeError) as err:
-        raise InputError(f"That {what} looks damaged or incomplete ({err}); please try another file.") from None
+        raise BadInput(f"That {what} looks damaged or incomplete ({err}); please try another file.") from None
     if img.width * img.height > MAX_PIXELS:
-        raise InputError(f"That {what} is {img.width} x {img.height} pixels; please upload one under "
+        raise BadInput(f"That {what} is {img.width} x {img.height} pixels; please upload one under "
                          f"{MAX_PIXELS // 1_000_000} megapixels.")
     img.thumbnail((MAX_SIDE, MAX_SIDE))
     return img
 
 
 def clean_text(text: str | None, required: bool = False, what: str = "description") -> str | None:
-    """Stripped text, None when empty and optional; too long or required-but-empty is an InputError."""
+    """Stripped text, None when empty and optional; too long or required-but-empty is a BadInput."""
     text = (text or "").strip()
     if not text:
         if required:
-            raise InputError(f"Please type a {what}.")
+            raise BadInput(f"Please type a {what}.")
         return None
     if len(text) > MAX_TEXT:
-        raise InputError(f"Please keep the {what} under {MAX_TEXT} characters (it has {len(text)}).")
+        raise BadInput(f"Please keep the {what} under {MAX_TEXT} characters (it has {len(text)}).")
     return text
 
 
 def count(value, name: str, low: int = 1, high: int = 50) -> int:
-    """An integer in [low, high], or an InputError naming the setting."""
+    """An integer in [low, high], or a BadInput naming the setting."""
     try:
         n = int(value)
     except (TypeError, ValueError):
-        raise InputError(f"{name} must be a whole number between {low} and {high}.") from None
+        raise BadInput(f"{name} must be a whole number between {low} and {high}.") from None
     if not low <= n <= high or n != float(value):
-        raise InputError(f"{name} must be a whole number between {low} and {high} (got {value}).")
+        raise BadInput(f"{name} must be a whole number between {low} and {high} (got {value}).")
     return n
 
 
 def item_id(wardrobe, value: str, slot: str | None = None) -> str:
-    """A catalog id (whitespace stripped), optionally of one slot; unknown ids are an InputError."""
+    """A catalog id (whitespace stripped), optionally of one slot; unknown ids are a BadInput."""
     iid = (value or "").strip()
     if not iid:
-        raise InputError("Please pick an item.")
+        raise BadInput("Please pick an item.")
     if iid not in wardrobe.items:
-        raise InputError(f"There is no item {iid[:60]!r} in this catalog.")
+        raise BadInput(f"There is no item {iid[:60]!r} in this catalog.")
     if slot and wardrobe.items[iid].slot != slot:
-        raise InputError(f"Item {iid!r} is a {wardrobe.items[iid].slot}, not a {slot}.")
+        raise BadInput(f"Item {iid!r} is a {wardrobe.items[iid].slot}, not a {slot}.")
     return iid
 
 
@@ -120,7 +124,7 @@ def item_ids(wardrobe, value: str, what: str = "items", low: int = 1, high: int 
     """Catalog ids from comma- or space-separated text, each checked with `item_id`."""
     ids = [v for v in (value or "").replace(",", " ").split() if v]
     if not low <= len(ids) <= high:
-        raise InputError(f"Please give between {low} and {high} {what} as catalog ids, separated by commas "
+        raise BadInput(f"Please give between {low} and {high} {what} as catalog ids, separated by commas "
                          f"(got {len(ids)}).")
     return [item_id(wardrobe, v) for v in ids]
 
@@ -133,12 +137,12 @@ def upload(label: str = "Picture") -> gr.Image:
 
 
 def top_or_id(wardrobe, image, iid: str, slot: str):
-    """The PIL image uploaded, else the catalog id typed (of `slot`); neither is an InputError."""
+    """The PIL image uploaded, else the catalog id typed (of `slot`); neither is a BadInput."""
     if image:
         return open_image(image, f"picture of a {slot}")
     if (iid or "").strip():
         return item_id(wardrobe, iid, slot)
-    raise InputError(f"Please upload a picture of a {slot} or type a catalog {slot} id.")
+    raise BadInput(f"Please upload a picture of a {slot} or type a catalog {slot} id.")
 
 
 def picture(wardrobe, iid: str, size: int = 256):

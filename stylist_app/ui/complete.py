@@ -2,8 +2,9 @@
 each with the fashion rules that fired; selecting a bottom shows the pair's rule explanation (AKD-DBPR)."""
 import gradio as gr
 
+from stylist_app.errors import BadInput
 from stylist_app.ui import common, rules
-from stylist_app.ui.common import InputError, friendly
+from stylist_app.ui.common import friendly
 
 
 def complete_look(engine, image, top_id, words, k):
@@ -14,7 +15,7 @@ def complete_look(engine, image, top_id, words, k):
     words = common.clean_text(words, what="description")
     matches = engine.complete(top, k=k, text=words)
     if not matches:
-        raise InputError("No bottoms in this catalog match.")
+        raise BadInput("No bottoms in this catalog match.")
     gallery = [(common.picture(wardrobe, m.item_id), f"{m.score:+.2f} · {common.caption(wardrobe, m.item_id)}")
                for m in matches]
     best = matches[0]
@@ -49,7 +50,7 @@ def render(engine, examples: dict) -> None:
 
     def pick(state, evt: gr.SelectData):
         if not state:
-            raise InputError("Complete a look first.")
+            raise BadInput("Complete a look first.")
         top = state["top"]
         if not isinstance(top, str) or top not in engine.wardrobe.items:
             top = common.open_image(top, "picture of a top")

@@ -3,32 +3,29 @@ generated to their taste, or an existing item edited towards it (DVBPR + conditi
 import gradio as gr
 
 from stylist_app.data.schema import SLOTS
+from stylist_app.errors import BadInput
 from stylist_app.ui import common
-from stylist_app.ui.common import InputError, friendly
+from stylist_app.ui.common import friendly
 
 
 def design(engine, user, liked, category, n, eta, steps, seed, from_item, progress=gr.Progress()):
+    """The form's values, cleaned, to `engine.design` (which says what is wrong with a shopper, the liked items
+    or the category); the designs as a gallery, a summary with the preference table, and the reference items."""
     wardrobe = engine.wardrobe
     user = (user or "").strip() or None
-    if user and user not in wardrobe.users:
-        raise InputError(f"There is no shopper {user[:60]!r} in this catalog.")
     liked = common.item_ids(wardrobe, liked, "liked items", low=1, high=20) if (liked or "").strip() else []
     if liked:
         user = None  # a taste from liked items replaces the shopper
-    if not user and not liked:
-        raise InputError("Please choose a shopper or list a few items you like (catalog ids).")
     from_item = common.item_id(wardrobe, from_item) if (from_item or "").strip() else None
     category = None if from_item else (category or None)
-    if not from_item and category not in SLOTS:
-        raise InputError(f"Please choose a category ({', '.join(SLOTS)}).")
     n, steps = common.count(n, "Number of designs", 1, 8), common.count(steps, "Steps", 0, 300)
     seed = common.count(seed, "Seed", 0, 2**31 - 1)
     try:
         eta = float(eta)
     except (TypeError, ValueError):
-        raise InputError("Realism weight must be a number between 0 and 5.") from None
+        raise BadInput("Realism weight must be a number between 0 and 5.") from None
     if not 0 <= eta <= 5:
-        raise InputError(f"Realism weight must be between 0 and 5 (got {eta}).")
+        raise BadInput(f"Realism weight must be between 0 and 5 (got {eta}).")
     progress((0, max(steps, 1)), desc="Designing", unit="steps")
     d = engine.design(user=user, liked_items=liked, category=category, n=n, eta=eta, steps=steps, seed=seed,
                       from_item=from_item, progress=lambda k, total: progress((k, total), desc="Designing", unit="steps"))

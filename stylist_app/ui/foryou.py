@@ -3,26 +3,13 @@ with the time each took and each model's size."""
 import gradio as gr
 import pandas as pd
 
-from stylist_app.models.fnd import params
 from stylist_app.ui import common
-from stylist_app.ui.common import InputError, friendly
-
-
-def model_sizes(engine) -> dict:
-    """Parameters of each model as served: the teacher counts the image CNN its features come from."""
-    def build():
-        pair = engine.model("fnd")
-        encoder = engine.pretrained_encoder("image", pair.config.teacher_encoder)
-        return {"teacher": params(pair.teacher) + params(encoder), "student": params(pair.student)}
-    return engine.cached(("fnd", "sizes"), build)
+from stylist_app.ui.common import friendly
 
 
 def recommend(engine, user, k):
     user = (user or "").strip()
-    if user not in engine.wardrobe.users:
-        raise InputError(f"There is no shopper {user[:60]!r} in this catalog." if user else "Please choose a shopper.")
     k = common.count(k, "Number of outfits", 1, 20)
-    sizes = model_sizes(engine)
     out, lines, ids, table = [], [], [], []
     for which in ("student", "teacher"):
         r = engine.recommend_outfits(user, k=k, model=which)
@@ -30,7 +17,7 @@ def recommend(engine, user, k):
         table.extend({"model": which, "rank": n + 1, "outfit": oid, "score": round(s, 4), "items": ", ".join(items)}
                      for n, (oid, items, s) in enumerate(zip(r.outfit_ids, r.outfits, r.scores)))
         ids.append(r.outfit_ids)
-        lines.append(f"| {which} | {sizes[which]:,} | {r.ms:.1f} ms | {r.n_candidates} |")
+        lines.append(f"| {which} | {r.params:,} | {r.ms:.1f} ms | {r.n_candidates} |")
     same = len(set(ids[0]) & set(ids[1]))
     text = (f"Shopper `{user}` ({len(engine.wardrobe.users[user].liked_outfits)} liked outfits): "
             f"{same} of {k} recommendations agree.\n\n| model | parameters | ranking time | candidates |\n|---|---|---|---|\n"

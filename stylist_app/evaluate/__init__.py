@@ -1,7 +1,14 @@
-"""Metric functions shared by every model (and by the data stats' oracle and baselines).
+"""Evaluation: the metric functions every method shares, and each method's metrics file.
 
-All take plain sequences / numpy arrays and return floats.
+The metric functions below take plain sequences / numpy arrays and return floats. The tasks they
+score (FITB, compatibility, top-bottom rankings, held-out purchases and likes) are built in
+`data/tasks.py`. Each method's evaluation (`stylist eval NAME`) is the module of that name in this
+package: it loads the saved weights, computes every figure the metrics file reports (DESIGN.md
+"Metrics files") and adds the oracle's rows, which only evaluation code may reach (`oracle_for`).
+Spreads over seeds are sample standard deviations (ddof = 1) everywhere (`mean_and_spread`).
 """
+import importlib
+
 import numpy as np
 
 
@@ -114,3 +121,82 @@ def oracle_for(wardrobe):
     from stylist_app.data.builtin.oracle import Oracle
 
     return Oracle.for_wardrobe(wardrobe)
+
+
+def mean_and_spread(per_seed: list[dict]) -> dict:
+    """Mean of every metric over seeds, with `<name>_std` (sample standard deviation, ddof = 1; 0.0 for one
+    seed) and the per-seed values under "seeds". Nested dicts of metrics are merged key by key."""
+    def merge(rows: list[dict]) -> dict:
+        out = {}
+        for key, value in rows[0].items():
+            if isinstance(value, dict):
+                out[key] = merge([r[key] for r in rows])
+            else:
+                values = np.array([r[key] for r in rows], dtype=float)
+                out[key] = float(values.mean())
+                out[f"{key}_std"] = float(values.std(ddof=1)) if len(values) > 1 else 0.0
+        return out
+
+    return {**merge(per_seed), "seeds": per_seed}
+
+
+def evaluate(name: str, wardrobe, checkpoint_dir, *, split: str = "test", device="auto") -> dict:
+    """The metrics file of method `name` (`stylist eval NAME`): `stylist_app.evaluate.<name>.evaluate`."""
+    return importlib.import_module(f"{__name__}.{name}").evaluate(wardrobe, checkpoint_dir, split=split, device=device)
+
+
+def ranking_metrics(score_pairs, tasks) -> dict:
+    """AUC, MRR, hit@10, the hard AUCs and the cold-start AUC / MRR / hit@10 of `score_pairs(tops, bottoms) -> scores`
+    on top-bottom questions (`data.tasks.RankingTasks`), scored in one call."""
+    n, width = len(tasks.tops), len(tasks.candidates[0])
+    tops = tasks.tops * 4 + [t for t, c in zip(tasks.tops, tasks.candidates) for _ in c]
+    bottoms = (tasks.positives + tasks.negatives + tasks.popular_negatives + tasks.same_type_negatives
+               + [b for c in tasks.candidates for b in c])
+    s = np.asarray(score_pairs(tops, bottoms), dtype=np.float64)
+    pos, neg, popular, same_type = s[:n], s[n:2 * n], s[2 * n:3 * n], s[3 * n:4 * n]
+    table = s[4 * n:].reshape(n, width)
+
+    def block(mask) -> dict:
+        return {"auc": pairwise_auc(pos[mask], neg[mask]), "mrr": mrr(table[mask]), "hit@10": hit_at_k(table[mask], 10)}
+
+    out = block(np.ones(n, dtype=bool))
+    out["auc_hard"] = pairwise_auc(pos, popular)
+    out["auc_same_type"] = pairwise_auc(pos, same_type)
+    if tasks.cold.any():
+        out["cold_start"] = block(tasks.cold)
+    return out
+
+
+def likes_ranking_metrics(scores, candidates, k: int = 10) -> dict:
+    """Held-out likes (`tasks.held_out_likes`): the mean over users of the AUC of their liked outfits against
+    their negatives, and of NDCG@k over the combined list (binary relevance).
+
+    `scores`: (users, outfits) score matrix; `candidates`: per user (row, liked columns, negative columns).
+    """
+    aucs, ndcgs = [], []
+    for u, pos, neg in candidates:
+        s = scores[u]
+        aucs.append(auc(s[pos], s[neg]))
+        ndcgs.append(ndcg_at_k(np.r_[s[pos], s[neg]][None], np.r_[np.ones(len(pos)), np.zeros(len(neg))][None], k))
+    return {"auc": float(np.mean(aucs)), f"ndcg@{k}": float(np.mean(ndcgs))}
+
+
+def per_user_auc(scores, positives, bought, candidates=None) -> tuple[float, int]:
+    """(mean over users of AUC(held-out items vs items the user never bought), number of users).
+
+    Row k of `scores` (users x items) belongs to the user with held-out item columns `positives[k]`
+    and bought item columns `bought[k]` (never negatives; `tasks.HeldOutPurchases`). With `candidates`
+    (item columns), both the held-out and the never-bought items are restricted to them, and users
+    without a held-out candidate are skipped.
+    """
+    scores = np.asarray(scores)
+    n_items = scores.shape[1]
+    pool = np.ones(n_items, bool) if candidates is None else np.isin(np.arange(n_items), candidates)
+    values = []
+    for row, pos, own in zip(scores, positives, bought):
+        pos = pos[pool[pos]]
+        neg = pool.copy()
+        neg[own] = False
+        if len(pos) and neg.any():
+            values.append(auc(row[pos], row[neg]))
+    return (float(np.mean(values)) if values else float("nan")), len(values)
