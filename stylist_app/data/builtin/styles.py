@@ -43,7 +43,7 @@ import numpy as np
 
 from stylist_app.data.builtin.vocab import (COLOURS, FIBRE_OCCASIONS, FIBRE_WARMTH, FIBRES, FINE_TYPES, FITS,
                                            MATERIAL_FIBRES, MATERIAL_OCCASIONS, MATERIALS, OCCASIONS, PATTERNS,
-                                           TYPE_BY_NAME, TYPE_OCCASIONS, WEIGHT_CENTRES, WEIGHT_RELEVANCE,
+                                           TYPE_BY_NAME, TYPE_OCCASIONS, TYPE_WEIGHT_SHIFT, WEIGHT_CENTRES, WEIGHT_RELEVANCE,
                                            WEIGHT_RELEVANCE_TYPE, WEIGHT_SPREAD, WEIGHTS)
 
 STYLES = ("minimalist", "street", "preppy", "boho", "sporty", "office", "evening", "grunge")
@@ -526,9 +526,13 @@ def fibre_probs(tables: StyleTables, material, style) -> np.ndarray:
     return _softmax(_FIBRE_BASE[np.asarray(material)] + FIBRE_MAKE * tables.fibre_pref[np.asarray(style)])
 
 
-def weight_probs(warmth, fibre) -> np.ndarray:
-    """P(weight | warmth of type and texture, fibre): (..., 3)."""
-    w = np.asarray(warmth, dtype=np.float64)[..., None] + _FIBRE_WARMTH[np.asarray(fibre)][..., None]
+_TYPE_WEIGHT_SHIFT = np.array([TYPE_WEIGHT_SHIFT.get(t.name, 0.0) for t in FINE_TYPES])
+
+
+def weight_probs(type_, warmth, fibre) -> np.ndarray:
+    """P(weight | type, warmth of type and texture, fibre): (..., 3)."""
+    w = (np.asarray(warmth, dtype=np.float64)[..., None] + _TYPE_WEIGHT_SHIFT[np.asarray(type_)][..., None]
+         + _FIBRE_WARMTH[np.asarray(fibre)][..., None])
     return _softmax(-((w - np.array(WEIGHT_CENTRES)) ** 2) / (2 * WEIGHT_SPREAD ** 2))
 
 

@@ -172,6 +172,8 @@ FIBRE_WARMTH = {"cashmere": 0.05, "merino": -0.1, "wool blend": 0.05, "linen": -
 
 # Weight of the fabric. Drawn from the item's warmth (type and texture) and fibre.
 WEIGHTS = ("light", "mid", "heavy")
+# Types whose weight is not in their shell's texture: a puffer's nylon shell holds a heavy fill.
+TYPE_WEIGHT_SHIFT = {"puffer": 0.2, "coat": 0.05}
 WEIGHT_CENTRES = (0.2, 0.5, 0.8)  # warmth at which each weight is most likely
 WEIGHT_SPREAD = 0.16
 

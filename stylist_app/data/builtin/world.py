@@ -200,7 +200,7 @@ def _make_items(cfg: WorldConfig, rng, tables: S.StyleTables, mt: MakeTables):
         length = ft.lengths[int(rng.integers(len(ft.lengths)))]
         # what a picture cannot show
         fb = int(rng.choice(len(FIBRES), p=S.fibre_probs(tables, m, s)))
-        w = int(rng.choice(len(WEIGHTS), p=S.weight_probs(0.6 * t_warm[t] + 0.4 * m_warm[m], fb)))
+        w = int(rng.choice(len(WEIGHTS), p=S.weight_probs(t, 0.6 * t_warm[t] + 0.4 * m_warm[m], fb)))
         o = int(rng.choice(len(OCCASIONS), p=S.occasion_probs(tables, t, m, fb, s)))
         attrs = {"category": ft.name, "colour": COLOURS[c].name, "colour2": colour2, "pattern": PATTERNS[p],
                  "material": S.MATERIAL_NAMES[m], "fit": FITS[f], "length": length,
@@ -241,7 +241,7 @@ def visible_beliefs(tables: S.StyleTables, codes: S.ItemCodes) -> S.ItemCodes:
     n_s = len(S.STYLES)
     pf_s = S.fibre_probs(tables, m[:, None], np.arange(n_s)[None, :])  # (n, S, F)
     pf = np.einsum("ns,nsf->nf", post, pf_s)
-    pw = np.einsum("nf,nfk->nk", pf, S.weight_probs(codes.warmth[:, None], np.arange(len(FIBRES))[None, :]))
+    pw = np.einsum("nf,nfk->nk", pf, S.weight_probs(t[:, None], codes.warmth[:, None], np.arange(len(FIBRES))[None, :]))
     po_sf = S.occasion_probs(tables, t[:, None, None], m[:, None, None], np.arange(len(FIBRES))[None, None, :],
                              np.arange(n_s)[None, :, None])  # (n, S, F, O)
     po = np.einsum("ns,nsf,nsfo->no", post, pf_s, po_sf)
@@ -354,9 +354,11 @@ def outfit_members(outfits: list[dict]) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _top(util: np.ndarray, share: float) -> np.ndarray:
-    """Everything above the utility threshold that keeps `share` of the catalog (at least MIN_TRUE)."""
+    """Everything at or above the utility threshold that keeps `share` of the catalog (at least MIN_TRUE;
+    pieces with identical attributes tie, and are liked together)."""
     k = min(len(util), max(MIN_TRUE, round(share * len(util))))
-    return np.sort(np.argpartition(-util, k - 1)[:k])
+    threshold = np.partition(util, len(util) - k)[len(util) - k]
+    return np.flatnonzero(util >= threshold)
 
 
 def _record(rng, cfg: WorldConfig, true_likes: np.ndarray, available: np.ndarray | None = None) -> list[int]:
