@@ -3,11 +3,13 @@
 Folder layout written by `stylist data build --out DIR` and read by `--data builtin:DIR`:
 
     wardrobe.json        version, config, slots, splits (train/valid/test outfit ids, cold_items)
-    items.jsonl          one listing per line: id, slot, category, title, description, attributes, image
+    items.jsonl          one listing per line: id, slot, category, title, description, attributes (what the
+                         text states, fibre, weight and occasion included), image
     outfits.jsonl        id, items (ordered item ids)
-    users.jsonl          id, purchases, liked_outfits (in the order they happened)
+    users.jsonl          id, purchases, liked_outfits (the recorded share of each shopper's true likes,
+                         in a random order)
     rules.json           the fashion rules knowledge base (editable)
-    images/<id>.jpg      the rendered fashion flat
+    images/<id>.jpg      the rendered fashion flat, as a packshot
     hidden/world.json    the generator's truth (styles, full attributes with fibre, weight and occasion, tastes,
                          every shopper's true likes): the oracle's, never a model's
 

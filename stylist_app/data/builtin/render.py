@@ -4,7 +4,7 @@ A *fashion flat* is the flat technical drawing designers hand to a factory: the 
 laid out symmetrically, front view, no body and no perspective, a clean outline with the
 construction written on it (seams, topstitching, collars, plackets, buttons, pockets,
 cuffs, ribbing, zips).  Shoes are drawn in side profile (sandals as a pair from above),
-bags and accessories front on; everything sits centred on pure white.
+bags and accessories front on; everything sits near the centre of a light studio background.
 
 How a drawing is built (`render_item`):
 
@@ -23,7 +23,8 @@ How a drawing is built (`render_item`):
    from `colour` and `colour2`.  Each silhouette part pastes that fill through its own
    polygon mask, so patterns stay inside the garment; then its outline (a darker shade
    of the fill) and the details are drawn on top in order.
-4. The 2x drawing is downsampled with LANCZOS for anti-aliasing.
+4. The 2x drawing is box-downsampled for anti-aliasing; `packshot` then lays it on a studio
+   background (tint, shadow, light, folds, grain; the piece posed a little askew).
 
 Everything is deterministic: randomness comes only from `random.Random(seed)` and
 numpy generators seeded from fixed keys.
@@ -1521,16 +1522,15 @@ def render_flat(attrs: dict, size: int = 224, pose: bool = True) -> tuple[Image.
     roles = _roles(c1, c2, seed % 3 == 0, material == "denim")
     canvas, cover = _render(ops, n, u, roles, fill, fill_box, graphic, c1, c2, variant)
 
-    # LANCZOS-downsample only the drawn region (plus the filter's support); the rest is white
+    # downsample (box-filter the supersampled pixels) only the drawn region; the rest is white
     everything = [p for op in ops for p in op[1]]
-    x0, y0, x1, y1 = _bbox(everything, n, pad=int(8 * u) + 12)
+    x0, y0, x1, y1 = _bbox(everything, n, pad=int(4 * u) + 4)
     x0, y0 = x0 - x0 % SUPER, y0 - y0 % SUPER
     x1, y1 = min(n, x1 + -(x1 - x0) % SUPER), min(n, y1 + -(y1 - y0) % SUPER)
-    small = ((x1 - x0) // SUPER, (y1 - y0) // SUPER)
     out = Image.new("RGB", (size, size), WHITE)
-    out.paste(canvas.crop((x0, y0, x1, y1)).resize(small, Image.LANCZOS), (x0 // SUPER, y0 // SUPER))
+    out.paste(canvas.crop((x0, y0, x1, y1)).reduce(SUPER), (x0 // SUPER, y0 // SUPER))
     mask = Image.new("L", (size, size), 0)
-    mask.paste(cover.crop((x0, y0, x1, y1)).resize(small, Image.BILINEAR), (x0 // SUPER, y0 // SUPER))
+    mask.paste(cover.crop((x0, y0, x1, y1)).reduce(SUPER), (x0 // SUPER, y0 // SUPER))
     return out, mask
 
 
@@ -1588,34 +1588,49 @@ def _folds(rng, slot) -> np.ndarray:
     return small(light) - small(shade)
 
 
+@functools.lru_cache(maxsize=16)
+def _background(size: int, tint: int) -> tuple[np.ndarray, Image.Image]:
+    """A studio background (float and as an image): the tint, a little lighter in the middle."""
+    x, y = _coords(size)
+    bg = np.array(BACKGROUNDS[tint], np.float32) * (1 - 0.05 * (x ** 2 + y ** 2))[..., None]
+    return bg, Image.fromarray(np.clip(bg + 0.5, 0, 255).astype(np.uint8), "RGB")
+
+
 def packshot(flat: Image.Image, mask: Image.Image, seed: int, slot: str, with_mask: bool = False):
     """Lay a flat on a packshot background: tint, fall-off, contact shadow, light, folds and grain.
 
     With `with_mask`, also the piece's coverage mask ("L")."""
     size = flat.width
     rng = np.random.default_rng([seed, 2024])
-    x, y = _coords(size)
-    alpha = np.asarray(mask, np.float32) / 255.0
     # light from the upper left, broad soft shading, folds (computed small, scaled up), fabric grain
     low = 0.03 * rng.standard_normal((4, 4)).astype(np.float32)
     low = np.asarray(Image.fromarray(low, mode="F").resize((LOW, LOW), Image.BICUBIC)) + 0.09 * _folds(rng, slot)
     ox, oy = rng.integers(size, size=2)
-    light = -0.07 * (x + y) + _up(low, size) + _grain(size)[oy:oy + size, ox:ox + size]
-    gain = 1 + np.minimum(light, 0) - 0.6 * np.maximum(light, 0)  # darken towards black, lighten towards white
-    lift = 153.0 * np.maximum(light, 0)
-    # the background: a studio tint, lighter in the middle, and the piece's soft contact shadow
-    base = np.array(BACKGROUNDS[int(rng.integers(len(BACKGROUNDS)))], np.float32)
-    falloff = 1 - 0.05 * (x ** 2 + y ** 2)
+    bg, bg_image = _background(size, int(rng.integers(len(BACKGROUNDS))))
     k = max(1, size // LOW)
     low_alpha = np.asarray(mask.resize((LOW, LOW), Image.BOX), np.float32) / 255.0
     low_shadow = np.asarray(Image.fromarray((low_alpha * 255).astype(np.uint8)).filter(ImageFilter.GaussianBlur(1.0)),
                             np.float32) / 255.0
-    shadow = np.roll(_up(low_shadow, size), (3 * k // 4, 3 * k // 8), (0, 1))
-    p, q, r = gain * alpha, lift * alpha, falloff * (1 - 0.16 * shadow) * (1 - alpha)
-    rgb = np.asarray(flat, np.float32)
-    out = rgb * p[..., None] + q[..., None] + base * r[..., None]
-    img = Image.fromarray(np.clip(out + 0.5, 0, 255).astype(np.uint8), "RGB")
-    return (img, mask) if with_mask else img
+    box = mask.getbbox()
+    out = bg_image.copy()
+    if box is None:
+        return (out, mask) if with_mask else out
+    # everything below happens only around the piece (its shadow reaches a few pixels out)
+    pad = 3 * k
+    x0, y0, x1, y1 = max(0, box[0] - pad), max(0, box[1] - pad), min(size, box[2] + 2 * pad), min(size, box[3] + 2 * pad)
+    region = np.s_[y0:y1, x0:x1]
+    x, y = _coords(size)
+    light = (-0.07 * (x[region] + y[region]) + _up(low, size)[region]
+             + _grain(size)[oy + y0:oy + y1, ox + x0:ox + x1])
+    gain = 1 + np.minimum(light, 0) - 0.6 * np.maximum(light, 0)  # darken towards black, lighten towards white
+    lift = 153.0 * np.maximum(light, 0)
+    shadow = np.roll(_up(low_shadow, size), (3 * k // 4, 3 * k // 8), (0, 1))[region]  # soft contact shadow
+    alpha = np.asarray(mask, np.float32)[region] / 255.0
+    rgb = np.asarray(flat, np.float32)[region]
+    p, q, r = gain * alpha, lift * alpha, (1 - 0.16 * shadow) * (1 - alpha)
+    px = rgb * p[..., None] + q[..., None] + bg[region] * r[..., None]
+    out.paste(Image.fromarray(np.clip(px + 0.5, 0, 255).astype(np.uint8), "RGB"), (x0, y0))
+    return (out, mask) if with_mask else out
 
 
 def render_item(attrs: dict, size: int = 224, with_mask: bool = False):
