@@ -69,7 +69,7 @@ FIBRE_WORDS = {
     "wool blend": ("wool-blend yarn", "a wool-blend"), "acrylic": ("100% acrylic", "acrylic yarn"),
     "cotton": ("100% cotton", "organic cotton"), "linen": ("100% linen", "pure linen"),
     "linen blend": ("a linen-blend", "linen-blend fabric"), "silk": ("100% silk", "mulberry silk"),
-    "polyester": ("100% polyester", "recycled polyester"), "viscose": ("100% viscose", "soft viscose"),
+    "polyester": ("polyester-blend fabric", "recycled polyester"), "viscose": ("100% viscose", "soft viscose"),
     "performance": ("moisture-wicking performance fabric", "technical stretch fabric"),
     "nylon": ("100% nylon", "recycled nylon"), "leather": ("genuine leather", "real leather"),
     "faux leather": ("faux-leather", "vegan-leather"), "acetate": ("acetate",),
@@ -128,6 +128,8 @@ STYLE_PHRASES = {
 STATE_PROB = {"colour": 0.85, "pattern": 0.75, "pattern_solid": 0.1, "material": 0.6, "fit": 0.35, "length": 0.7,
               "fibre": 0.25, "weight": 0.25, "occasion": 0.4}
 TITLE_PROB = {"fit": 0.5, "material": 0.6, "weight": 0.3}  # of a stated attribute, the chance it is in the title
+# Garments whose name says their texture ("jeans" are denim): a texture word that names no fibre is left unsaid.
+IMPLIED_MATERIAL = {"jeans": "denim", "denim jacket": "denim"}
 
 
 def _pick(rng: np.random.Generator, options):
@@ -165,9 +167,10 @@ def listing(rng: np.random.Generator, attrs: dict, style: str) -> tuple[str, str
     if rng.random() < STATE_PROB["material"]:
         word, names_fibre = _pick(rng, material_options(attrs["material"], attrs["fibre"]))
         stated["material"] = attrs["material"]
-        say["material"] = word
         if names_fibre:
             stated["fibre"] = attrs["fibre"]
+        if names_fibre or IMPLIED_MATERIAL.get(attrs["category"]) != attrs["material"]:
+            say["material"] = word
     solid = attrs["pattern"] == "solid"
     if rng.random() < STATE_PROB["pattern_solid" if solid else "pattern"]:
         stated["pattern"] = attrs["pattern"]
