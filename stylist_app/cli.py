@@ -30,6 +30,17 @@ def _non_negative(value: str) -> int:
     return n
 
 
+def _share(value: str) -> float:
+    """A share in (0, 1]."""
+    try:
+        x = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number in (0, 1], got {value!r}") from None
+    if not 0 < x <= 1:
+        raise argparse.ArgumentTypeError(f"must be in (0, 1], got {value}")
+    return x
+
+
 def write_json(path: str | Path, payload: dict) -> None:
     """Write a metrics file (DESIGN.md "Metrics files"), creating its folder."""
     path = Path(path)
@@ -42,7 +53,8 @@ def cmd_data_build(args) -> None:
     from stylist_app.data.builtin import WorldConfig, build_to_dir
 
     try:
-        cfg = WorldConfig(n_items=args.items, n_outfits=args.outfits, n_users=args.users, seed=args.seed)
+        cfg = WorldConfig(n_items=args.items, n_outfits=args.outfits, n_users=args.users, seed=args.seed,
+                          observed=args.observed, train_share=args.train_share)
     except ValueError as err:  # sizes too small for a wardrobe: the person's numbers
         raise BadInput(str(err)) from err
     out = build_to_dir(cfg, args.out)
@@ -213,6 +225,10 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--outfits", type=_positive, default=None)
     b.add_argument("--users", type=_non_negative, default=None)
     b.add_argument("--seed", type=_non_negative, default=0)
+    b.add_argument("--observed", type=_share, default=0.2,
+                   help="share of each shopper's true likes that the log records, in (0, 1] (default 0.2)")
+    b.add_argument("--train-share", type=_share, default=1.0,
+                   help="share of training outfits kept, in (0, 1]; valid and test stay as they are (default 1)")
     b.set_defaults(func=cmd_data_build)
     s = data.add_parser("stats", help="counts, histograms, oracle and baseline figures")
     s.add_argument("--data", default="builtin")

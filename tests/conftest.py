@@ -49,6 +49,31 @@ def small_dir(tmp_path_factory) -> Path:
     return build_to_dir(WorldConfig(**SMALL), tmp_path_factory.mktemp("small") / "wardrobe")
 
 
+MEDIUM = dict(n_items=600, n_outfits=1200, n_users=60, seed=3)
+
+
+@pytest.fixture(scope="session")
+def medium_config() -> dict:
+    """A wardrobe big enough for shoppers' statistics (dozens of likes each), built without pictures."""
+    return dict(MEDIUM)
+
+
+@pytest.fixture(scope="session")
+def medium_dir(tmp_path_factory) -> Path:
+    import stylist_app.data.builtin as builtin
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(builtin, "_render_all", lambda *a, **k: None)  # statistics need no pictures
+        return builtin.build_to_dir(builtin.WorldConfig(**MEDIUM), tmp_path_factory.mktemp("medium") / "wardrobe")
+
+
+@pytest.fixture(scope="session")
+def medium_wardrobe(medium_dir):
+    from stylist_app.data import load
+
+    return load(f"builtin:{medium_dir}")
+
+
 @pytest.fixture(scope="session")
 def small_wardrobe(small_dir):
     from stylist_app.data import load

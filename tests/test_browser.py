@@ -15,7 +15,7 @@ if not Path(CHROMIUM).exists():
     pytest.skip("chromium is not installed (apt-get install chromium chromium-driver)", allow_module_level=True)
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "assets" / "examples"
-EXAMPLE = EXAMPLES / "item-04140.png"  # a hoodie: several rules fire on its matches, a telling screenshot
+EXAMPLE = EXAMPLES / "item-04960.png"  # a hoodie: several rules fire on its matches, a telling screenshot
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync"]
 TABS = ["Complete the look", "Outfit builder", "Design canvas", "Rule attention", "For you", "Catalog", "About"]

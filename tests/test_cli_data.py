@@ -18,6 +18,13 @@ def run(*args):
     ["data", "build", "--out", "{tmp}/w", "--outfits", "0"],
     ["data", "build", "--out", "{tmp}/w", "--items", "3"],
     ["data", "build", "--out", "{tmp}/afile/w"],
+    ["data", "build", "--out", "{tmp}/w", "--observed", "0"],
+    ["data", "build", "--out", "{tmp}/w", "--observed", "1.5"],
+    ["data", "build", "--out", "{tmp}/w", "--observed", "half"],
+    ["data", "build", "--out", "{tmp}/w", "--train-share", "0"],
+    ["data", "build", "--out", "{tmp}/w", "--train-share", "-0.5"],
+    ["data", "build", "--out", "{tmp}/w", "--train-share", "2"],
+    ["data", "build", "--out", "{tmp}/w", "--outfits", "9"],
     ["data", "stats", "--data", "nonsense:{tmp}"],
     ["data", "stats", "--data", "builtin:{tmp}/missing"],
     ["data", "stats", "--data", "mango:{tmp}/missing"],
@@ -43,7 +50,12 @@ def test_stats_json_and_sheet(small_dir, tmp_path):
     for scorer in (stats["oracle"], *stats["baselines"].values()):
         assert 0 <= scorer["fitb_accuracy"] <= 1 and 0 <= scorer["compat_auc"] <= 1
     assert set(stats["baselines"]) == {"cooccurrence", "rules_only"}
-    assert "oracle" in r.stdout and "FITB" in r.stdout
+    for key in ("fitb_accuracy", "compat_auc"):
+        assert 0 <= stats["oracle_visible"][key] <= 1
+    assert 0 <= stats["false_negative_share"] <= 1
+    assert {"true_items", "true_outfits", "recorded_purchases", "recorded_outfits"} <= set(stats["likes_per_shopper"])
+    assert {"fibre", "weight", "occasion"} <= set(stats["stated_share"])
+    assert "oracle" in r.stdout and "oracle_visible" in r.stdout and "FITB" in r.stdout and "false-negative" in r.stdout
     sheet = tmp_path / "sheet.png"
     r = run("data", "sheet", "--data", f"builtin:{small_dir}", "--out", str(sheet), "--n", "12")
     assert r.returncode == 0, r.stderr
@@ -56,3 +68,20 @@ def test_build_writes_a_readable_folder(tmp_path):
     assert r.returncode == 0, r.stderr
     assert f"builtin:{tmp_path / 'w'}" in r.stdout
     assert len(list((tmp_path / "w" / "images").glob("*.jpg"))) == 100
+
+
+def test_build_knobs(tmp_path):
+    """--observed and --train-share reach the world: all likes recorded; a quarter of the training outfits."""
+    from stylist_app.data import load
+
+    args = ["--items", "80", "--outfits", "100", "--users", "4", "--seed", "3"]
+    r = run("data", "build", "--out", str(tmp_path / "w"), *args, "--observed", "1", "--train-share", "0.25")
+    assert r.returncode == 0, r.stderr
+    meta = json.loads((tmp_path / "w" / "wardrobe.json").read_text())
+    assert meta["config"]["observed"] == 1.0 and meta["config"]["train_share"] == 0.25
+    w = load(f"builtin:{tmp_path / 'w'}")
+    assert len(w.splits["train"]) == 20 and len(w.splits["valid"]) == len(w.splits["test"]) == 10
+    hidden = json.loads((tmp_path / "w" / "hidden" / "world.json").read_text())
+    for u in hidden["users"]:
+        assert set(w.users[u["id"]].purchases) == set(u["true_items"])
+        assert set(w.users[u["id"]].liked_outfits) == set(u["true_outfits"])

@@ -8,11 +8,14 @@
   outfits, so that popularity alone scores 0.5.
 - Top-bottom triplets: (top, its bottom, a random bottom), for complete-the-look models.
   Rankings (`ranking_tasks`): each worn bottom among 100 random ones, with hard negatives.
-- User holdouts: the last share of each user's purchases and liked outfits, held out.
+- User holdouts: a seeded random share of each user's purchases and of their liked outfits,
+  held out (never the tail of the log: a generator's or a ranker's order would hold out
+  each user's least liked).
 
 Where a source ships its own questions (`Wardrobe.given_tasks`, e.g. Polyvore Outfits'
 FITB and compatibility files), the easy variants use them.
 """
+import zlib
 from collections import Counter
 from dataclasses import dataclass
 
@@ -157,14 +160,21 @@ def top_bottom_triplets(wardrobe: Wardrobe, split: str = "train", seed: int = 0)
     return triplets
 
 
-def user_holdouts(wardrobe: Wardrobe, share: float = 0.2) -> list[Holdout]:
-    """Per user: the last `share` (at least one) of purchases and of liked outfits are held out."""
+def user_holdouts(wardrobe: Wardrobe, share: float = 0.2, seed: int = 0) -> list[Holdout]:
+    """Per user: a seeded random `share` (at least one, when there are two or more) of purchases and
+    of liked outfits is held out. Both halves keep the log's order; the draw depends only on
+    `seed` and the user's id, so adding users never moves another user's hold-outs."""
     out = []
     for user in wardrobe.users.values():
-        ni = max(1, round(share * len(user.purchases))) if len(user.purchases) > 1 else 0
-        no = max(1, round(share * len(user.liked_outfits))) if len(user.liked_outfits) > 1 else 0
-        out.append(Holdout(user.id, user.purchases[: len(user.purchases) - ni], user.purchases[len(user.purchases) - ni:],
-                           user.liked_outfits[: len(user.liked_outfits) - no], user.liked_outfits[len(user.liked_outfits) - no:]))
+        parts = []
+        for name, seq in (("purchases", user.purchases), ("liked", user.liked_outfits)):
+            n = max(1, round(share * len(seq))) if len(seq) > 1 else 0
+            rng = np.random.default_rng([seed, zlib.crc32(f"holdout/{name}/{user.id}".encode())])
+            held = set(rng.choice(len(seq), n, replace=False).tolist()) if n else set()
+            parts.append((tuple(x for k, x in enumerate(seq) if k not in held),
+                          tuple(x for k, x in enumerate(seq) if k in held)))
+        (train_items, test_items), (train_outfits, test_outfits) = parts
+        out.append(Holdout(user.id, train_items, test_items, train_outfits, test_outfits))
     return out
 
 

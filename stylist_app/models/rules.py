@@ -1,7 +1,8 @@
 """Fashion rules evaluated on what models see: item text and category.
 
 `RuleMatcher` matches every rule condition against every catalog item once (whole-word,
-case-insensitive phrase search in `Item.text`), giving two boolean tables
+case-insensitive phrase search in `Item.text`, where a hyphen joins words: "shirt" matches
+"navy shirt" but never "t-shirt" or "overshirt"), giving two boolean tables
 `top_match[item, rule]` and `bottom_match[item, rule]`; firing all rules on any batch of
 (top, bottom) pairs is then one indexed AND. On whole outfits a rule is read over every
 ordered pair of items (DESIGN.md rules; AKD-DBPR's released code fires rules on text words).
@@ -21,7 +22,9 @@ from stylist_app.data.schema import DataError, Rule, Wardrobe
 
 
 def _pattern(phrases: tuple[str, ...]) -> re.Pattern:
-    return re.compile(r"\b(?:" + "|".join(re.escape(p.lower()) for p in sorted(phrases, key=len, reverse=True)) + r")\b")
+    """Any of the phrases as whole words; letters, digits and hyphens make up a word ("t-shirt" is one word)."""
+    alternatives = "|".join(re.escape(p.lower()) for p in sorted(phrases, key=len, reverse=True))
+    return re.compile(r"(?<![\w-])(?:" + alternatives + r")(?![\w-])")
 
 
 class RuleMatcher:

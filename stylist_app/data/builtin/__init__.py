@@ -3,12 +3,15 @@
 Folder layout written by `stylist data build --out DIR` and read by `--data builtin:DIR`:
 
     wardrobe.json        version, config, slots, splits (train/valid/test outfit ids, cold_items)
-    items.jsonl          one listing per line: id, slot, category, title, description, attributes, image
+    items.jsonl          one listing per line: id, slot, category, title, description, attributes (what the
+                         text states, fibre, weight and occasion included), image
     outfits.jsonl        id, items (ordered item ids)
-    users.jsonl          id, purchases, liked_outfits (in the order they happened)
+    users.jsonl          id, purchases, liked_outfits (the recorded share of each shopper's true likes,
+                         in a random order)
     rules.json           the fashion rules knowledge base (editable)
-    images/<id>.jpg      the rendered fashion flat
-    hidden/world.json    the generator's truth (styles, full attributes, tastes): the oracle's, never a model's
+    images/<id>.jpg      the rendered fashion flat, as a packshot
+    hidden/world.json    the generator's truth (styles, full attributes with fibre, weight and occasion, tastes,
+                         every shopper's true likes): the oracle's, never a model's
 
 `--data builtin` builds the default wardrobe once into the cache folder ($STYLIST_CACHE,
 else ~/.cache/stylist) and reads it from there afterwards.
@@ -29,7 +32,7 @@ from stylist_app.data.builtin.world import WorldConfig, generate
 from stylist_app.data.schema import DataError, Item, Outfit, Rule, User, Wardrobe, check_dir
 
 __all__ = ["WorldConfig", "build_to_dir", "read_dir", "load_builtin", "cache_root"]
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # world v2: fibre, weight, occasion; true likes; random hold-outs
 
 
 def cache_root() -> Path:
@@ -100,7 +103,9 @@ def build_to_dir(cfg: WorldConfig, out: str | Path, workers: int | None = None) 
     (out / "rules.json").write_text(json.dumps([asdict(r) for r in RULES], indent=1) + "\n")
     hidden = {"items": [{"id": it["id"], **it["hidden"]} for it in world.items],
               "outfit_styles": {o["id"]: o["style"] for o in world.outfits},
-              "users": [{"id": u["id"], "styles": u["styles"], "leaning": u["leaning"]} for u in world.users]}
+              "users": [{"id": u["id"], "styles": u["styles"], "leaning": u["leaning"],
+                         "true_items": [ids[i] for i in u["true_items"]], "true_outfits": [oid[k] for k in u["true_outfits"]]}
+                        for u in world.users]}
     (out / "hidden" / "world.json").write_text(json.dumps(hidden, sort_keys=True) + "\n")
     _render_all(world, out, workers if workers is not None else min(2, os.cpu_count() or 1))
     return out
@@ -144,7 +149,9 @@ def read_dir(directory: str | Path, spec: str | None = None) -> Wardrobe:
 
 
 def default_dir(cfg: WorldConfig) -> Path:
-    return cache_root() / f"builtin-v{FORMAT_VERSION}-{_generator_hash()}-seed{cfg.seed}-{cfg.n_items}-{cfg.n_outfits}-{cfg.n_users}"
+    knobs = "" if (cfg.observed, cfg.train_share) == (0.2, 1.0) else f"-obs{cfg.observed:g}-train{cfg.train_share:g}"
+    return cache_root() / (f"builtin-v{FORMAT_VERSION}-{_generator_hash()}-seed{cfg.seed}-{cfg.n_items}-{cfg.n_outfits}"
+                           f"-{cfg.n_users}{knobs}")
 
 
 def load_builtin(directory: str | None = None, spec: str = "builtin") -> Wardrobe:

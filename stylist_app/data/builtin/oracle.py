@@ -6,6 +6,11 @@ models: nothing under `stylist_app/models` may import this module (a test checks
 An outfit's oracle score marginalises the unknown style (styles.py):
     oracle(o) = log sum_s exp(score_s(o) / TEMPERATURE)
 and a shopper's oracle preference for an item is their hidden utility (world.user_item_utility).
+
+`visible_outfit_score` is the oracle restricted to what pictures show: the same score with each
+item's fibre, weight and occasion unknown, every term over them replaced by its expectation
+given the item's visible attributes (world.visible_beliefs). The gap between the two oracles is
+what a model can gain from reading the listings' words about those facts.
 """
 import json
 from functools import cached_property
@@ -14,8 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from stylist_app.data.builtin import styles as S
-from stylist_app.data.builtin.vocab import COLOURS, FINE_TYPES, FITS, PATTERNS
-from stylist_app.data.builtin.world import user_item_utility
+from stylist_app.data.builtin.world import codes_from_attrs, user_item_utility, visible_beliefs
 
 
 class Oracle:
@@ -28,13 +32,7 @@ class Oracle:
         self.outfit_style = hidden["outfit_styles"]
         self.users = {u["id"]: u for u in hidden["users"]}
         self.tables = S.style_tables()
-        a = [it["attrs"] for it in hidden["items"]]
-        type_names = [t.name for t in FINE_TYPES]
-        colour_names = [c.name for c in COLOURS]
-        self.codes = S.ItemCodes.from_codes(
-            [type_names.index(x["category"]) for x in a], [colour_names.index(x["colour"]) for x in a],
-            [PATTERNS.index(x["pattern"]) for x in a], [S.MATERIAL_NAMES.index(x["material"]) for x in a],
-            [FITS.index(x["fit"]) for x in a])
+        self.codes = codes_from_attrs([it["attrs"] for it in hidden["items"]])
 
     @classmethod
     def for_wardrobe(cls, wardrobe) -> "Oracle | None":
@@ -54,6 +52,20 @@ class Oracle:
 
     def outfit_scores(self, outfits) -> np.ndarray:
         return np.array([self.outfit_score(o) for o in outfits])
+
+    @cached_property
+    def visible_codes(self) -> S.ItemCodes:
+        return visible_beliefs(self.tables, self.codes)
+
+    def visible_outfit_score(self, item_ids) -> float:
+        """The oracle restricted to what pictures show (fibre, weight, occasion at their expectation)."""
+        z = S.outfit_scores_by_style(self.tables, self.visible_codes, self._idx(item_ids)) / S.TEMPERATURE
+        return float(z.max() + np.log(np.exp(z - z.max()).sum()))
+
+    def true_likes(self, user_id: str) -> tuple[set[str], set[str]]:
+        """(items, outfits) the shopper truly likes: every one above their utility threshold, recorded or not."""
+        u = self.users[user_id]
+        return set(u["true_items"]), set(u["true_outfits"])
 
     def outfit_score_in_style(self, item_ids, style: str) -> float:
         """The hidden score of an outfit under one named style (for explaining what the rules miss)."""

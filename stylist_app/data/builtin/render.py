@@ -4,7 +4,7 @@ A *fashion flat* is the flat technical drawing designers hand to a factory: the 
 laid out symmetrically, front view, no body and no perspective, a clean outline with the
 construction written on it (seams, topstitching, collars, plackets, buttons, pockets,
 cuffs, ribbing, zips).  Shoes are drawn in side profile (sandals as a pair from above),
-bags and accessories front on; everything sits centred on pure white.
+bags and accessories front on; everything sits near the centre of a light studio background.
 
 How a drawing is built (`render_item`):
 
@@ -23,7 +23,8 @@ How a drawing is built (`render_item`):
    from `colour` and `colour2`.  Each silhouette part pastes that fill through its own
    polygon mask, so patterns stay inside the garment; then its outline (a darker shade
    of the fill) and the details are drawn on top in order.
-4. The 2x drawing is downsampled with LANCZOS for anti-aliasing.
+4. The 2x drawing is box-downsampled for anti-aliasing; `packshot` then lays it on a studio
+   background (tint, shadow, light, folds, grain; the piece posed a little askew).
 
 Everything is deterministic: randomness comes only from `random.Random(seed)` and
 numpy generators seeded from fixed keys.
@@ -37,11 +38,11 @@ import zlib
 from types import SimpleNamespace
 
 import numpy as np
-from PIL import Image, ImageChops, ImageDraw
+from PIL import Image, ImageChops, ImageDraw, ImageFilter
 
 from stylist_app.data.builtin import vocab
 
-__all__ = ["render_item"]
+__all__ = ["render_item", "render_flat", "packshot"]
 
 MARGIN = 0.08  # white margin on each side, fraction of the canvas
 SUPER = 2  # internal supersampling factor
@@ -173,6 +174,7 @@ def _roles(c1, c2, metal_gold, denim):
         "stitch": (214, 152, 64) if denim else _mix(c1, seam, 0.85),
         "inside": _mix(c1, black, 0.32),
         "light": _mix(c1, white, 0.45),
+        "bed": _mix(c1, white, 0.15),
         "c2": c2,
         "c2ol": _mix(c2, black, 0.5),
         "c2dark": _mix(c2, black, 0.3),
@@ -193,8 +195,8 @@ def _roles(c1, c2, metal_gold, denim):
 
 @functools.lru_cache(maxsize=512)
 def _palette(c1, c2):
-    """256 entries: 4 colour indices (c1, c2, their mix, deep c2) x 64 shade steps."""
-    bases = np.array([c1, c2, _mix(c1, c2, 0.5), _mix(c2, (0, 0, 0), 0.38)], np.float32)
+    """256 entries: 4 colour indices (c1, c2, their mix (nearer c1), deep c2) x 64 shade steps."""
+    bases = np.array([c1, c2, _mix(c1, c2, 0.3), _mix(c2, (0, 0, 0), 0.38)], np.float32)
     s = (np.arange(SHADES, dtype=np.float32) - 32) / 32 * SHADE_RANGE
     s = s[None, :, None]
     b = bases[:, None, :]
@@ -335,7 +337,7 @@ def _pattern(name, variant, n, vertical):
     shade = np.zeros((n, n), np.int16) if name in ("denim wash", "knit") else None
     if name == "stripes":
         period = r.choice((18, 24, 30, 40, 52)) * u
-        duty = r.choice((0.5, 0.33, 0.25))
+        duty = r.choice((0.4, 0.3, 0.22))  # the second colour never covers more than the main one
         c = x if (vertical or r.random() < 0.2) else y
         cid[(c % period) < period * duty] = 1
         if r.random() < 0.3:  # a thin accent stripe
@@ -344,11 +346,11 @@ def _pattern(name, variant, n, vertical):
         kind = variant % 3
         if kind == 0:  # gingham
             p = r.choice((20, 26, 34)) * u
-            h, v = (y % p) < p / 2, (x % p) < p / 2
+            h, v = (y % p) < p * 0.25, (x % p) < p * 0.25  # narrow bands: most of the cloth stays the main colour
             cid[:] = np.where(h & v, 1, np.where(h | v, 2, 0))
         elif kind == 1:  # tartan
             p = r.choice((80, 96)) * u
-            hx, hy = (x % p) < p * 0.34, (y % p) < p * 0.34
+            hx, hy = (x % p) < p * 0.25, (y % p) < p * 0.25
             cid[:] = np.where(hx & hy, 3, np.where(hx | hy, 2, 0))
             lx = np.abs((x % p) - p * 0.67) < 1.6 * u
             ly = np.abs((y % p) - p * 0.67) < 1.6 * u
@@ -358,7 +360,7 @@ def _pattern(name, variant, n, vertical):
             cid[((x % p) < 2.4 * u) | ((y % p) < 2.4 * u)] = 1
     elif name == "dots":
         p = r.choice((22, 28, 36, 46)) * u
-        rad = p * r.choice((0.16, 0.22, 0.28))
+        rad = p * r.choice((0.14, 0.18, 0.22))
         d1 = np.hypot((x % p) - p / 2, (y % p) - p / 2)
         d2 = np.hypot(((x + p / 2) % p) - p / 2, ((y + p / 2) % p) - p / 2)
         cid[np.minimum(d1, d2) < rad] = 1
@@ -449,8 +451,8 @@ def _fill(pattern, variant, material, c1, c2, n, vertical, box):
 class _Pen:
     """Collects drawing operations in local units; see module docstring."""
 
-    def __init__(self, fw, length, rng, material):
-        self.fw, self.length, self.rng, self.material = fw, length, rng, material
+    def __init__(self, fw, length, rng, material, pattern="solid"):
+        self.fw, self.length, self.rng, self.material, self.pattern = fw, length, rng, material, pattern
         self.ops = []
 
     def part(self, pts, fill="main", shade=0.0, outline="ol", mirror=False, sheen=(), art=None):
@@ -1040,10 +1042,12 @@ def _sneakers(p):
     p.part(upper, art=(0.2, 0.2, 0.065))
     p.part(_bez((-0.49, 0.31), (-0.53, 0.2), (-0.42, 0.15), (-0.31, 0.152), n=6)
            + _bez((-0.31, 0.152), (-0.34, 0.25), (-0.29, 0.305), n=4), shade=0.06)  # toe cap
+    # colour-blocked heel tab and side stripe on a plain upper; a printed upper keeps its own colour there
+    block, block_ol = ("c2", "c2ol") if p.pattern == "solid" else ("inside", "ol")
     p.part([(0.35, 0.305), (0.48, 0.31)] + _bez((0.51, 0.25), (0.52, 0.12), (0.45, 0.03), n=5)
-           + _bez((0.45, 0.03), (0.4, 0.12), (0.36, 0.14), (0.35, 0.305), n=5), "c2", outline="c2ol")  # heel
+           + _bez((0.45, 0.03), (0.4, 0.12), (0.36, 0.14), (0.35, 0.305), n=5), block, outline=block_ol)  # heel
     p.part(_bez((-0.12, 0.29), (0.05, 0.27), (0.2, 0.19), (0.33, 0.12), n=8)
-           + _bez((0.33, 0.16), (0.2, 0.24), (0.05, 0.3), (-0.12, 0.29), n=8), "c2", outline="c2ol")  # side stripe
+           + _bez((0.33, 0.16), (0.2, 0.24), (0.05, 0.3), (-0.12, 0.29), n=8), block, outline=block_ol)  # side stripe
     p.stitch([(-0.46, 0.285), (0.47, 0.285)])
     stay = _offset(lace, 0.03)
     p.part(_strip(stay, 0.045), shade=0.08)
@@ -1121,7 +1125,7 @@ def _sandals(p):
     for flip in (1, -1):
         cx = 0.2 * flip
         p.part(_foot(cx, -flip, 0.014), "inside", outline="ol")
-        p.part(_foot(cx, -flip), "light", outline="seam")
+        p.part(_foot(cx, -flip), "bed", outline="seam")
         for y, w, tilt in ((0.27, 0.09, 0.03), (0.47, 0.08, -0.04)):
             a, b = (cx - 0.16, y + tilt * flip), (cx + 0.16, y - tilt * flip)
             p.part(_strip([a, b], w), shade=0.04 if y > 0.4 else 0.0, art=(cx, y, 0.04) if y < 0.3 else None)
@@ -1299,7 +1303,7 @@ _DRAWERS = {
     "jeans": _jeans, "trousers": _trousers, "shorts": _shorts, "skirt": _skirt, "leggings": _leggings,
     "joggers": _joggers, "chinos": _chinos,
     "day dress": _day_dress, "evening gown": _evening_gown,
-    "blazer": _blazer, "coat": _coat, "denim jacket": _denim_jacket, "leather jacket": _leather_jacket,
+    "blazer": _blazer, "coat": _coat, "denim jacket": _denim_jacket, "biker jacket": _leather_jacket,
     "puffer": _puffer,
     "sneakers": _sneakers, "boots": _boots, "heels": _heels, "loafers": _loafers, "sandals": _sandals,
     "tote": _tote, "backpack": _backpack, "clutch": _clutch, "crossbody": _crossbody,
@@ -1391,8 +1395,11 @@ def _print(box, art, variant, c1, c2):
 
 
 def _render(ops, n, u, roles, fill, fill_box, graphic, c1, c2, variant):
+    """The drawing on white, and its coverage mask (255 where anything is drawn)."""
     canvas = Image.new("RGB", (n, n), WHITE)
     draw = ImageDraw.Draw(canvas)
+    cover = Image.new("L", (n, n), 0)
+    cdraw = ImageDraw.Draw(cover)
     wo = max(1, round(_STYLES["ol"][1] * u))
     for op in ops:
         if op[0] == "part":
@@ -1426,13 +1433,16 @@ def _render(ops, n, u, roles, fill, fill_box, graphic, c1, c2, variant):
                         sd.line([(x - box[0], y - box[1]) for x, y in q], fill=int(255 * abs(alpha)),
                                 width=max(1, int(lw)), joint="curve")
                     canvas.paste((0, 0, 0) if sign > 0 else WHITE, box[:2], ImageChops.multiply(sm, mask))
-            draw.line(pts + [pts[0], pts[1]], fill=roles[outline], joint="curve",
-                      width=wo if outline in _SILHOUETTE_OUTLINES else max(1, round(1.2 * u)))
+            width = wo if outline in _SILHOUETTE_OUTLINES else max(1, round(1.2 * u))
+            draw.line(pts + [pts[0], pts[1]], fill=roles[outline], joint="curve", width=width)
+            cdraw.polygon(pts, fill=255)
+            cdraw.line(pts + [pts[0], pts[1]], fill=255, joint="curve", width=width)
         elif op[0] == "line":
             _, pts, style, closed, lw = op
             role, width, dash = _STYLES[style]
             width = max(1, round(lw if lw else width * u))
             col = roles[role]
+            cdraw.line(pts + ([pts[0]] if closed else []), fill=255, width=width + max(1, round(1.4 * u)), joint="curve")
             if dash:
                 _dashed(draw, pts, col, width, dash[0] * u, dash[1] * u, closed)
             else:
@@ -1448,11 +1458,36 @@ def _render(ops, n, u, roles, fill, fill_box, graphic, c1, c2, variant):
             (x, y), r = pts[0], max(r, 1.5 * u)
             box = (x - r, y - r, x + r, y + r)
             draw.ellipse(box, fill=roles[kind], outline=roles[outline], width=max(1, round(0.8 * u)))
-    return canvas
+            cdraw.ellipse(box, fill=255)
+    return canvas, cover
 
 
-def render_item(attrs: dict, size: int = 224) -> Image.Image:
-    """Draw one catalogue item as a fashion flat: RGB, `size` x `size`, white background."""
+def _pose(seed: int, n: int) -> tuple[float, float, float]:
+    """(degrees counter-clockwise, dx, dy in canvas pixels) of a piece laid down by hand."""
+    rng = np.random.default_rng([seed, 4051])
+    return float(rng.uniform(-MAX_ROTATION, MAX_ROTATION)), *(float(v) for v in rng.uniform(-MAX_OFFSET, MAX_OFFSET, 2) * n)
+
+
+def _turn(ops, angle, dx, dy, n):
+    """Ops in pixel coordinates turned `angle` degrees counter-clockwise about the canvas centre, then shifted,
+    exactly as PIL's Image.rotate(angle, center=centre, translate=(dx, dy)) moves pixels."""
+    c, s = math.cos(math.radians(angle)), math.sin(math.radians(angle))
+    h = n / 2
+    tf = lambda pts: [(h + (x - h) * c + (y - h) * s + dx, h - (x - h) * s + (y - h) * c + dy) for x, y in pts]  # noqa: E731
+    out = []
+    for op in ops:
+        if op[0] == "part":
+            kind, pts, fill, shade, outline, sheen, art = op
+            art = art and (*tf([art[:2]])[0], art[2])
+            out.append((kind, tf(pts), fill, shade, outline, [(tf(q), w, a) for q, w, a in sheen], art))
+        else:
+            out.append((op[0], tf(op[1]), *op[2:]))
+    return out
+
+
+def render_flat(attrs: dict, size: int = 224, pose: bool = True) -> tuple[Image.Image, Image.Image]:
+    """The bare fashion flat on pure white, and its coverage mask ("L", 255 where drawn). With `pose`
+    the piece lies a little off centre and askew (deterministic from its seed), as on a packshot."""
     ft = vocab.TYPE_BY_NAME[attrs["category"]]
     c1 = vocab.COLOUR_BY_NAME[attrs.get("colour", "black")].rgb
     c2 = vocab.COLOUR_BY_NAME[attrs.get("colour2", attrs.get("colour", "white"))].rgb
@@ -1465,7 +1500,7 @@ def render_item(attrs: dict, size: int = 224) -> Image.Image:
     rng = random.Random(seed)
     fw = FIT_WIDTH.get(attrs.get("fit", "regular"), 1.0) if ft.slot in GARMENT_SLOTS else 1.0
 
-    pen = _Pen(fw, length, rng, material)
+    pen = _Pen(fw, length, rng, material, pattern)
     _DRAWERS[ft.name](pen)
     n = int(size) * SUPER
     u = n / 224.0  # canvas pixels per output pixel of a 224 px image
@@ -1478,15 +1513,131 @@ def render_item(attrs: dict, size: int = 224) -> Image.Image:
     fill_box = _bbox(main, n) if main else (0, 0, 1, 1)
     vertical = ft.slot == "bottom" or ft.name in ("shirt", "blazer", "coat", "scarf")
     fill = _fill(tile_pattern, variant, material, c1, c2, n, vertical, fill_box)
+    if pose:  # laid down a little off centre and askew: the geometry and its fill turn together
+        angle, dx, dy = _pose(seed, n)
+        ops = _turn(ops, angle, dx, dy, n)
+        whole = Image.new("RGB", (n, n), WHITE)
+        whole.paste(fill, fill_box[:2])
+        fill, fill_box = whole.rotate(angle, Image.NEAREST, center=(n / 2, n / 2), translate=(dx, dy)), (0, 0, n, n)
     roles = _roles(c1, c2, seed % 3 == 0, material == "denim")
-    canvas = _render(ops, n, u, roles, fill, fill_box, graphic, c1, c2, variant)
+    canvas, cover = _render(ops, n, u, roles, fill, fill_box, graphic, c1, c2, variant)
 
-    # LANCZOS-downsample only the drawn region (plus the filter's support); the rest is white
+    # downsample (box-filter the supersampled pixels) only the drawn region; the rest is white
     everything = [p for op in ops for p in op[1]]
-    x0, y0, x1, y1 = _bbox(everything, n, pad=int(8 * u) + 12)
+    x0, y0, x1, y1 = _bbox(everything, n, pad=int(4 * u) + 4)
     x0, y0 = x0 - x0 % SUPER, y0 - y0 % SUPER
     x1, y1 = min(n, x1 + -(x1 - x0) % SUPER), min(n, y1 + -(y1 - y0) % SUPER)
-    region = canvas.crop((x0, y0, x1, y1)).resize(((x1 - x0) // SUPER, (y1 - y0) // SUPER), Image.LANCZOS)
     out = Image.new("RGB", (size, size), WHITE)
-    out.paste(region, (x0 // SUPER, y0 // SUPER))
-    return out
+    out.paste(canvas.crop((x0, y0, x1, y1)).reduce(SUPER), (x0 // SUPER, y0 // SUPER))
+    mask = Image.new("L", (size, size), 0)
+    mask.paste(cover.crop((x0, y0, x1, y1)).reduce(SUPER), (x0 // SUPER, y0 // SUPER))
+    return out, mask
+
+
+# ----------------------------------------------------------------------------- packshot
+# What product photos have and flats lack (DESIGN.md "Pictures like packshots"): a light studio
+# background with a tint and a soft fall-off, a soft contact shadow, light from the upper left,
+# soft folds across the cloth, fabric grain, and a piece laid down a little off centre and
+# askew (render_flat's pose). All of it is deterministic from the item's seed, and none of it
+# changes the garment's colour by more than a few percent, so the picture keeps the colour its
+# title names.
+BACKGROUNDS = ((245, 245, 243), (247, 244, 239), (242, 244, 247), (246, 245, 241), (243, 242, 240))
+MAX_ROTATION = 4.0  # degrees either way
+MAX_OFFSET = 0.03  # of the picture size, either way
+GRAIN = 2.2  # std of the per-pixel fabric grain, in grey levels
+LOW = 56  # shading, folds and shadow are computed at this size and scaled up (they are soft anyway)
+FOLD_SLOTS = GARMENT_SLOTS + ("accessory",)
+
+
+@functools.lru_cache(maxsize=8)
+def _grain(size: int) -> np.ndarray:
+    return _rng("grain", size).normal(0.0, GRAIN / 255.0, (2 * size, 2 * size)).astype(np.float32)
+
+
+@functools.lru_cache(maxsize=8)
+def _coords(size: int):
+    y, x = np.mgrid[0:size, 0:size].astype(np.float32) / size - 0.5
+    return x, y
+
+
+def _up(a: np.ndarray, size: int) -> np.ndarray:
+    return np.asarray(Image.fromarray(a.astype(np.float32), mode="F").resize((size, size), Image.BILINEAR))
+
+
+def _folds(rng, slot) -> np.ndarray:
+    """Soft fold shading at LOW x LOW (negative = shadow, positive = highlight), roughly in [-1, 1]."""
+    big = LOW * 4
+    shade = Image.new("L", (big, big), 0)
+    light = Image.new("L", (big, big), 0)
+    ds, dl = ImageDraw.Draw(shade), ImageDraw.Draw(light)
+    n_folds = int(rng.integers(2, 5)) if slot in FOLD_SLOTS else int(rng.integers(0, 2))
+    for _ in range(n_folds):
+        x, y = rng.uniform(0.25, 0.75) * big, rng.uniform(0.2, 0.8) * big
+        ang = rng.uniform(0, math.pi) if slot == "accessory" else math.pi / 2 + rng.uniform(-0.6, 0.6)
+        length, bend = rng.uniform(0.15, 0.35) * big, rng.uniform(-0.12, 0.12) * big
+        ddx, ddy = math.cos(ang) * length / 2, math.sin(ang) * length / 2
+        a, b = (x - ddx, y - ddy), (x + ddx, y + ddy)
+        mid = ((a[0] + b[0]) / 2 - math.sin(ang) * bend, (a[1] + b[1]) / 2 + math.cos(ang) * bend)
+        pts = _bez(a, mid, b, n=12)
+        w = max(1, int(rng.uniform(7, 11)))
+        ds.line(pts, fill=int(rng.uniform(150, 255)), width=w, joint="curve")
+        off = w * 0.9
+        dl.line([(px + math.sin(ang) * off, py - math.cos(ang) * off) for px, py in pts],
+                fill=int(rng.uniform(90, 180)), width=max(1, w // 2), joint="curve")
+    small = lambda im: np.asarray(im.resize((LOW, LOW), Image.BOX), np.float32) / 255.0  # noqa: E731
+    return small(light) - small(shade)
+
+
+@functools.lru_cache(maxsize=16)
+def _background(size: int, tint: int) -> tuple[np.ndarray, Image.Image]:
+    """A studio background (float and as an image): the tint, a little lighter in the middle."""
+    x, y = _coords(size)
+    bg = np.array(BACKGROUNDS[tint], np.float32) * (1 - 0.05 * (x ** 2 + y ** 2))[..., None]
+    return bg, Image.fromarray(np.clip(bg + 0.5, 0, 255).astype(np.uint8), "RGB")
+
+
+def packshot(flat: Image.Image, mask: Image.Image, seed: int, slot: str, with_mask: bool = False):
+    """Lay a flat on a packshot background: tint, fall-off, contact shadow, light, folds and grain.
+
+    With `with_mask`, also the piece's coverage mask ("L")."""
+    size = flat.width
+    rng = np.random.default_rng([seed, 2024])
+    # light from the upper left, broad soft shading, folds (computed small, scaled up), fabric grain
+    low = 0.03 * rng.standard_normal((4, 4)).astype(np.float32)
+    low = np.asarray(Image.fromarray(low, mode="F").resize((LOW, LOW), Image.BICUBIC)) + 0.09 * _folds(rng, slot)
+    ox, oy = rng.integers(size, size=2)
+    bg, bg_image = _background(size, int(rng.integers(len(BACKGROUNDS))))
+    k = max(1, size // LOW)
+    low_alpha = np.asarray(mask.resize((LOW, LOW), Image.BOX), np.float32) / 255.0
+    low_shadow = np.asarray(Image.fromarray((low_alpha * 255).astype(np.uint8)).filter(ImageFilter.GaussianBlur(1.0)),
+                            np.float32) / 255.0
+    box = mask.getbbox()
+    out = bg_image.copy()
+    if box is None:
+        return (out, mask) if with_mask else out
+    # everything below happens only around the piece (its shadow reaches a few pixels out)
+    pad = 3 * k
+    x0, y0, x1, y1 = max(0, box[0] - pad), max(0, box[1] - pad), min(size, box[2] + 2 * pad), min(size, box[3] + 2 * pad)
+    region = np.s_[y0:y1, x0:x1]
+    x, y = _coords(size)
+    light = (-0.07 * (x[region] + y[region]) + _up(low, size)[region]
+             + _grain(size)[oy + y0:oy + y1, ox + x0:ox + x1])
+    gain = 1 + np.minimum(light, 0) - 0.6 * np.maximum(light, 0)  # darken towards black, lighten towards white
+    lift = 153.0 * np.maximum(light, 0)
+    shadow = np.roll(_up(low_shadow, size), (3 * k // 4, 3 * k // 8), (0, 1))[region]  # soft contact shadow
+    alpha = np.asarray(mask, np.float32)[region] / 255.0
+    rgb = np.asarray(flat, np.float32)[region]
+    p, q, r = gain * alpha, lift * alpha, (1 - 0.16 * shadow) * (1 - alpha)
+    px = rgb * p[..., None] + q[..., None] + bg[region] * r[..., None]
+    out.paste(Image.fromarray(np.clip(px + 0.5, 0, 255).astype(np.uint8), "RGB"), (x0, y0))
+    return (out, mask) if with_mask else out
+
+
+def render_item(attrs: dict, size: int = 224, with_mask: bool = False):
+    """Draw one catalogue item as a packshot of its fashion flat: RGB, `size` x `size`, light background
+    (with `with_mask`: the image and the piece's coverage mask).
+
+    Only what a picture can show is drawn (type, colour, second colour, pattern, material
+    texture, fit, length); fibre, weight and occasion are never read."""
+    flat, mask = render_flat(attrs, size)
+    return packshot(flat, mask, int(attrs.get("seed", 0)), vocab.TYPE_BY_NAME[attrs["category"]].slot, with_mask)

@@ -1,7 +1,10 @@
-"""The visible vocabulary of the studio wardrobe: fine types, colours, patterns, materials, fits.
+"""The vocabulary of the studio wardrobe: fine types, colours, patterns, materials, fits, and
+the facts a picture cannot show (fibre, weight, occasion).
 
-These are facts anyone can see on a garment (and that listings may or may not state). The
-hidden part of the world (styles and how they weigh these facts) lives in `styles.py`.
+Type, colour, pattern, material (the drawn texture), fit and length are facts anyone can see
+on a garment (listings may or may not state them). Fibre, weight and occasion are never
+drawn: only a listing's words can tell them (world v2). The hidden part of the world (styles
+and how they weigh these facts) lives in `styles.py`.
 """
 from dataclasses import dataclass
 
@@ -41,7 +44,7 @@ FINE_TYPES: tuple[FineType, ...] = (
     FineType("blazer", "outerwear", 0.8, 0.55, ("wool", "tweed", "linen", "velvet")),
     FineType("coat", "outerwear", 0.65, 0.95, ("wool", "cashmere", "tweed"), ("regular", "long")),
     FineType("denim jacket", "outerwear", 0.2, 0.5, ("denim",)),
-    FineType("leather jacket", "outerwear", 0.35, 0.6, ("leather", "suede")),
+    FineType("biker jacket", "outerwear", 0.35, 0.6, ("leather", "suede")),
     FineType("puffer", "outerwear", 0.05, 1.0, ("nylon",)),
     # shoes
     FineType("sneakers", "shoes", 0.05, 0.4, ("canvas", "leather", "suede", "nylon")),
@@ -129,3 +132,99 @@ MATERIALS: dict[str, tuple[float, float, float]] = {
 }
 
 FITS = ("slim", "regular", "oversized")
+
+
+# ----------------------------------------------------------------------------- what pictures cannot show
+# Fibre: the composition behind the drawn texture. A knit looks the same in cashmere and in
+# acrylic, a leather texture in real and faux leather, a satin in silk and in polyester; on
+# Mango's product data the fabric code (woven, jersey, knit, denim, leather, faux leather)
+# follows from the product type for 84 % of products, and real against faux leather (71 vs 97
+# products) not at all.
+FIBRES = ("cashmere", "merino", "wool blend", "acrylic", "cotton", "linen", "linen blend", "silk", "polyester",
+          "viscose", "performance", "nylon", "leather", "faux leather", "acetate")
+# material -> {fibre: base share}: which fibres each drawn texture comes in, and how common each
+# is on the high street (acrylic and polyester are the cheap majority in knits and satins).
+MATERIAL_FIBRES: dict[str, dict[str, float]] = {
+    "cotton": {"cotton": 0.75, "polyester": 0.25},
+    "jersey": {"cotton": 0.5, "viscose": 0.25, "performance": 0.25},
+    "linen": {"linen": 0.6, "linen blend": 0.4},
+    "silk": {"silk": 0.55, "polyester": 0.45},
+    "satin": {"silk": 0.35, "polyester": 0.65},
+    "chiffon": {"silk": 0.3, "polyester": 0.7},
+    "velvet": {"viscose": 0.5, "polyester": 0.5},
+    "denim": {"cotton": 0.6, "polyester": 0.4},
+    "flannel": {"cotton": 0.6, "wool blend": 0.4},
+    "wool": {"merino": 0.4, "wool blend": 0.6},
+    "cashmere": {"cashmere": 0.65, "wool blend": 0.35},
+    "tweed": {"wool blend": 0.7, "polyester": 0.3},
+    "knit": {"cashmere": 0.12, "merino": 0.23, "acrylic": 0.45, "cotton": 0.2},
+    "fleece": {"polyester": 1.0},
+    "leather": {"leather": 0.5, "faux leather": 0.5},
+    "suede": {"leather": 0.5, "faux leather": 0.5},
+    "nylon": {"nylon": 0.6, "performance": 0.4},
+    "canvas": {"cotton": 0.7, "polyester": 0.3},
+    "acetate": {"acetate": 1.0},
+}
+# Fibre -> how much warmer (+) or lighter (-) than its texture suggests (fine-gauge merino is
+# lighter than a wool-blend of the same look; linen and technical fabrics are cool).
+FIBRE_WARMTH = {"cashmere": 0.05, "merino": -0.1, "wool blend": 0.05, "linen": -0.1, "linen blend": -0.05,
+                "silk": -0.05, "viscose": -0.05, "performance": -0.1, "leather": 0.05}
+
+# Weight of the fabric. Drawn from the item's warmth (type and texture) and fibre.
+WEIGHTS = ("light", "mid", "heavy")
+# Types whose weight is not in their shell's texture: a puffer's nylon shell holds a heavy fill.
+TYPE_WEIGHT_SHIFT = {"puffer": 0.2, "coat": 0.05}
+WEIGHT_CENTRES = (0.2, 0.5, 0.8)  # warmth at which each weight is most likely
+WEIGHT_SPREAD = 0.16
+
+# What the piece is for. Drawn from type, the maker's style and the fibre.
+OCCASIONS = ("work", "evening", "weekend", "sport", "beach")
+# Fine type -> occasion logits (unlisted 0): a blazer is mostly for work, leggings for sport, a
+# gown only for the evening, a t-shirt for the weekend but also for the gym or the beach.
+TYPE_OCCASIONS: dict[str, dict[str, float]] = {
+    "t-shirt": dict(weekend=1.2, sport=0.6, beach=0.5, work=-0.6, evening=-1.2),
+    "shirt": dict(work=1.2, weekend=0.8, evening=0.2, sport=-2.0),
+    "blouse": dict(work=1.0, evening=0.8, weekend=0.5, beach=-0.3, sport=-2.5),
+    "sweater": dict(weekend=1.2, work=0.8, evening=-0.6, sport=-1.2, beach=-2.0),
+    "hoodie": dict(weekend=1.2, sport=1.0, work=-2.0, evening=-2.0, beach=-0.8),
+    "tank top": dict(sport=1.0, beach=1.0, weekend=0.8, evening=-0.5, work=-1.8),
+    "polo": dict(weekend=1.0, sport=0.6, work=0.2, beach=0.2, evening=-1.5),
+    "crop top": dict(weekend=0.8, beach=0.8, sport=0.6, evening=0.3, work=-2.0),
+    "jeans": dict(weekend=1.6, work=-0.6, beach=-0.6, sport=-2.5),
+    "trousers": dict(work=1.6, evening=0.6, weekend=0.3, sport=-3.0, beach=-1.5),
+    "shorts": dict(weekend=0.8, beach=1.0, sport=0.8, work=-2.5, evening=-2.0),
+    "skirt": dict(work=0.6, evening=0.6, weekend=0.8, sport=-2.5),
+    "leggings": dict(sport=1.8, weekend=0.6, work=-2.5, evening=-1.5, beach=-1.0),
+    "joggers": dict(sport=1.2, weekend=1.2, work=-2.5, evening=-2.5, beach=-1.0),
+    "chinos": dict(weekend=1.0, work=1.0, evening=-0.4, sport=-2.0),
+    "day dress": dict(weekend=1.0, work=0.4, beach=0.6, evening=0.2, sport=-3.0),
+    "evening gown": dict(evening=4.0, work=-4.0, weekend=-4.0, sport=-6.0, beach=-4.0),
+    "blazer": dict(work=1.6, evening=0.6, weekend=0.2, sport=-3.0, beach=-2.0),
+    "coat": dict(work=1.0, weekend=1.0, evening=0.6, sport=-3.0, beach=-3.0),
+    "denim jacket": dict(weekend=1.6, evening=-0.4, work=-1.0, sport=-1.5),
+    "biker jacket": dict(weekend=1.2, evening=0.8, work=-0.8, sport=-2.0, beach=-1.5),
+    "puffer": dict(weekend=1.4, sport=0.6, work=-0.6, evening=-2.0, beach=-3.0),
+    "sneakers": dict(weekend=1.2, sport=1.2, work=-1.2, evening=-1.8, beach=-0.2),
+    "boots": dict(weekend=1.0, work=0.4, evening=0.4, sport=-2.0, beach=-2.0),
+    "heels": dict(evening=1.6, work=0.8, weekend=-0.8, sport=-4.0, beach=-2.0),
+    "loafers": dict(work=1.4, weekend=0.8, sport=-3.0, beach=-0.5),
+    "sandals": dict(beach=1.4, weekend=1.0, work=-1.2, sport=-1.5),
+    "tote": dict(work=1.0, weekend=1.0, beach=0.8, evening=-1.0, sport=-0.5),
+    "backpack": dict(weekend=1.0, sport=1.0, work=-0.2, evening=-2.5),
+    "clutch": dict(evening=2.0, work=-1.5, weekend=-0.5, sport=-4.0, beach=-1.5),
+    "crossbody": dict(weekend=1.2, evening=0.4, work=0.2, beach=0.3, sport=-1.5),
+    "cap": dict(sport=1.2, weekend=1.0, beach=0.8, work=-2.5, evening=-2.5),
+    "beanie": dict(weekend=1.4, work=-1.0, evening=-1.5, beach=-3.0),
+    "scarf": dict(weekend=1.0, work=0.8, evening=0.2, sport=-2.0, beach=-1.5),
+    "belt": dict(work=1.0, weekend=0.8, evening=0.4, sport=-2.0),
+    "sunglasses": dict(beach=1.4, weekend=1.0, work=-0.6, evening=-1.0),
+}
+# Fibre or texture -> occasion logits: technical fabrics are for sport, satin and velvet for evenings.
+FIBRE_OCCASIONS = {"performance": dict(sport=1.5), "silk": dict(evening=0.5, work=0.3), "linen": dict(beach=0.6),
+                   "linen blend": dict(beach=0.4), "cashmere": dict(work=0.3)}
+MATERIAL_OCCASIONS = {"satin": dict(evening=0.8), "velvet": dict(evening=0.8), "chiffon": dict(evening=0.5),
+                      "fleece": dict(sport=0.5, weekend=0.5), "tweed": dict(work=0.5)}
+# How much a piece's weight counts in an outfit's weight coherence: garments fully, shoes and
+# warm accessories partly, bags, belts and sunglasses not at all.
+WEIGHT_RELEVANCE = {"shoes": 0.6, "bag": 0.0, "accessory": 0.7}
+WEIGHT_RELEVANCE_TYPE = {"belt": 0.0, "sunglasses": 0.0, "cap": 0.4}
