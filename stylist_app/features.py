@@ -36,9 +36,10 @@ from stylist_app.models.encoders import EffNetLite0, Thumbnail, make_image_encod
 NOT_CACHEABLE = ("bow",)
 # The picture size each built-in image encoder sees (a part of the cache key); an hf: model's is its directory's.
 INPUT_SIZES = {"effnet-lite0": EffNetLite0.image_size, "thumbnail": Thumbnail.image_size}
-# Items per second on one CPU thread, for the first run's estimate: effnet-lite0 79 pictures/s on the
-# 2-core dev box (5,000 builtin flats in 63 s, decoding included); minilm 140-200 texts/s under load.
-CPU_RATES = {"effnet-lite0": 40, "minilm": 150}
+# Items per second on one CPU thread, for the first run's estimate: effnet-lite0 26 pictures/s (world v2's
+# 5,000 packshots in 2 min 58 s on one thread of the 2-core dev box, decoding included, the app's first
+# start from a clean clone); minilm 140-200 texts/s under load.
+CPU_RATES = {"effnet-lite0": 26, "minilm": 150}
 
 
 def cache_root(cache_dir: str | Path | None = None) -> Path:
