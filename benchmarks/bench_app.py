@@ -5,47 +5,26 @@ doing mixed actions for 60 s; errors and p50/p95 latency per endpoint.
 
 Each user is a thread with its own Client, looping over a random action with real inputs (uploads
 included). Latency is the client's round trip, queue wait included, without downloading the pictures
-a result links to (a browser fetches those separately). Run on an otherwise idle machine.
+a result links to (a browser fetches those separately). Run on an otherwise idle machine. `memory`: the
+server's resident memory after one call of each action and at the end, and its peak (Linux).
 """
 import argparse
 import json
-import os
 import random
-import socket
 import statistics
-import subprocess
-import sys
 import threading
 import time
-import urllib.request
 from pathlib import Path
 
 from gradio_client import Client, handle_file
 
-ROOT = Path(__file__).resolve().parents[1]
-EXAMPLES = sorted((ROOT / "assets" / "examples").glob("*.png"))
+from stylist_app.bench import EXAMPLES, free_port, process_peak_mb, start_app
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_app(port: int) -> tuple[subprocess.Popen, float]:
-    """`python app.py` on `port`; seconds until GET / answers 200."""
-    env = {**os.environ, "PORT": str(port), "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1"}
-    t = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True)
-    while True:
-        if proc.poll() is not None:
-            raise SystemExit(f"app.py exited with {proc.returncode}: {proc.stderr.read()[-2000:]}")
-        try:
-            if urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1).status == 200:
-                return proc, time.perf_counter() - t
-        except OSError:
-            time.sleep(0.2)
+def rss_mb(pid: int) -> float:
+    """Resident memory of a running process now, in MB (Linux)."""
+    status = Path(f"/proc/{pid}/status").read_text().splitlines()
+    return round(int(next(line for line in status if line.startswith("VmRSS")).split()[1]) / 1024, 1)
 
 
 def actions(client: Client) -> dict:
@@ -90,6 +69,7 @@ def main() -> None:
         USERS.extend(sorted(load("builtin").users)[:50])
         for fn in actions(warm).values():  # one warm-up call each (first-use caches)
             fn()
+        memory = {"rss_mb_after_one_call_each": rss_mb(proc.pid)}
         times: dict[str, list[float]] = {}
         errors: list[str] = []
         lock = threading.Lock()
@@ -116,11 +96,12 @@ def main() -> None:
             t.start()
         for t in threads:
             t.join()
+        memory.update(rss_mb_end=rss_mb(proc.pid), peak_mb=process_peak_mb(proc.pid))
     finally:
         proc.terminate()
         proc.wait(timeout=30)
     report = {"startup_s": round(startup, 2), "users": args.users, "seconds": args.seconds, "errors": len(errors),
-              "error_examples": errors[:5], "calls": {}}
+              "error_examples": errors[:5], "memory": memory, "calls": {}}
     for name, ts in sorted(times.items()):
         ts.sort()
         report["calls"][name] = {"n": len(ts), "p50_ms": round(statistics.median(ts), 1),

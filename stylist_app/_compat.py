@@ -7,9 +7,14 @@ transformers' vision models). When, and only when, that happens we register a
 pure-torch `torchvision::nms` so the import goes through. Where the real ops
 load, this module does nothing. `torchvision.io` decoding stays unavailable:
 the project decodes images with PIL.
+
+`install()` runs once, on first need: the code that imports timm or transformers
+(`models/encoders.py`) calls it first. Importing torchvision costs about 1.5 s,
+which an app start that encodes nothing (the shipped catalog files) never pays.
 """
 import importlib.util
 import os
+import threading
 
 import torch
 
@@ -51,6 +56,14 @@ def _real_ops_load() -> bool:
 
 
 def install() -> None:
+    """Make `import torchvision` work (see the module docstring); later calls do nothing. Thread-safe."""
+    with _lock:
+        if not install.done:
+            _install()
+            install.done = True
+
+
+def _install() -> None:
     if importlib.util.find_spec("torchvision") is None or _real_ops_load():
         return
     import sys
@@ -67,4 +80,5 @@ def install() -> None:
     import torchvision  # noqa: F401
 
 
-install()
+install.done = False
+_lock = threading.Lock()

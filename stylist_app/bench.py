@@ -17,6 +17,14 @@
   time, index memory, median query latency and recall@10 against exact search (the exact flat
   search's median latency is its baseline).
 - `device`: what ran it (CPU model, cores, threads; or the CUDA device).
+- `cold_start`: `python app.py` as a fresh clone or a restarted Space meets it, in a fresh `HOME`
+  (no cache): seconds until the page answers (`first_page_s`), each tab's first call through
+  gradio_client right after (`first_call_s`), the server's peak memory after those calls
+  (`peak_mb`), then a second start with the cache the first one left (`warm_start_s`) beside a bare
+  Gradio page with torch imported, started the same way (`baseline_start_s`, the floor), the
+  size of the shipped catalog files (`shipped_mb`), the first start's phase lines (`start_lines`)
+  and what it had to compute rather than read (`computed`: nothing, when the shipped files match).
+  Only for `--data builtin` (the app's default).
 
 Figures are medians over repeated calls; these machines are noisy, so compare ratios within a
 run rather than absolute numbers across runs.
@@ -29,10 +37,13 @@ import math
 import os
 import platform
 import resource
+import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
+import urllib.request
 from pathlib import Path
 
 import faiss
@@ -131,6 +142,119 @@ def startup(checkpoints, data: str, device: str) -> dict:
         raise ChildProcessError(f"the start-up probe failed: {' '.join(done.stderr.strip().splitlines()[-1:])}")
     out = json.loads(done.stdout.strip().splitlines()[-1])
     return {"startup_s": round(out["loaded"] - t, 2), "peak_mb": out["peak_mb"]}
+
+
+# ---------------------------------------------------------------- cold start: the app as a new user meets it
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = sorted((ROOT / "assets" / "examples").glob("*.png"))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# A bare Gradio page beside torch: the floor under any start of the app (its imports and server), timed as the
+# warm start's baseline.
+BARE_APP = """
+import os, torch, gradio as gr
+with gr.Blocks() as app:
+    gr.Markdown("bare")
+app.launch(server_port=int(os.environ["PORT"]))
+"""
+
+
+def start_app(port: int, env: dict | None = None, timeout: float = 900,
+              argv: tuple[str, ...] = ("app.py",)) -> tuple[subprocess.Popen, float]:
+    """`python app.py` (or `python ARGV`) on `port` (with `env`, else this process's environment); seconds until
+    GET / answers 200."""
+    env = {**(env or os.environ), "PORT": str(port), "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1"}
+    t = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, *argv], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
+    while time.perf_counter() - t < timeout:
+        if proc.poll() is not None:
+            raise ChildProcessError(f"app.py exited with {proc.returncode}: {proc.stderr.read()[-2000:]}")
+        try:
+            if urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1).status == 200:
+                return proc, time.perf_counter() - t
+        except OSError:
+            time.sleep(0.1)
+    proc.kill()
+    raise TimeoutError(f"app.py did not answer within {timeout:.0f} s")
+
+
+def stop_app(proc: subprocess.Popen) -> str:
+    """Stop the app; return what it printed on stderr."""
+    proc.terminate()
+    try:
+        return proc.communicate(timeout=30)[1]
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        return proc.communicate()[1]
+
+
+def process_peak_mb(pid: int) -> float:
+    """Peak resident memory of a running process in MB (Linux: VmHWM), or nan elsewhere."""
+    status = Path(f"/proc/{pid}/status")
+    if not status.is_file():
+        return math.nan
+    kb = next(int(line.split()[1]) for line in status.read_text().splitlines() if line.startswith("VmHWM"))
+    return round(kb / 1024, 1)
+
+
+def first_calls(client, user: str) -> dict:
+    """Tab -> a zero-argument function making that tab's usual first call (uploads where a person would upload)."""
+    from gradio_client import handle_file
+
+    top = handle_file(str(EXAMPLES[0]))
+    return {
+        "Complete the look": lambda: client.predict(top, "", "for a summer office", 10, api_name="/complete_look"),
+        "Outfit builder": lambda: client.predict(top, "", "", 0, api_name="/build_outfit"),
+        "Design canvas": lambda: client.predict(user, "", "top", 4, 1.0, 50, 0, "", api_name="/design"),
+        "Rule attention": lambda: client.predict(*client.predict(api_name="/worn_pair"), api_name="/explain_pair"),
+        "For you": lambda: client.predict(user, 6, api_name="/recommend_outfits"),
+        "Catalog": lambda: client.predict("all", "navy", api_name="/catalog_search"),
+    }
+
+
+def cold_start(checkpoints) -> dict:
+    """The `cold_start` figures (the module docstring), from two starts of `python app.py` in a fresh HOME."""
+    from gradio_client import Client
+
+    from stylist_app.features import SHIPPED
+
+    shipped = sum(p.stat().st_size for p in (Path(checkpoints) / SHIPPED).glob("*.safetensors")) / 1e6
+    with tempfile.TemporaryDirectory(prefix="stylist-home-") as home:
+        env = {k: v for k, v in os.environ.items() if k != "STYLIST_CACHE"}
+        env.update(HOME=home, STYLIST_CHECKPOINTS=str(Path(checkpoints).resolve()), STYLIST_DATA="builtin")
+        port = free_port()
+        proc, first_page = start_app(port, env)
+        try:
+            client = Client(f"http://127.0.0.1:{port}/", verbose=False, download_files=False)
+            users = next((Path(home) / ".cache" / "stylist").glob("builtin-*/users.jsonl"))  # the app built it
+            user = json.loads(users.read_text().splitlines()[0])["id"]
+            calls = {}
+            for tab, call in first_calls(client, user).items():
+                t = time.perf_counter()
+                call()
+                calls[tab] = round(time.perf_counter() - t, 2)
+            peak = process_peak_mb(proc.pid)
+        finally:
+            log = stop_app(proc)
+        proc, warm = start_app(free_port(), env)
+        stop_app(proc)
+        proc, bare = start_app(free_port(), env, argv=("-c", BARE_APP))
+        stop_app(proc)
+    return {"first_page_s": round(first_page, 2), "first_call_s": calls, "warm_start_s": round(warm, 2),
+            "baseline": "a bare Gradio page beside `import torch` (the floor under any start)",
+            "baseline_start_s": round(bare, 2), "warm_start_ratio": round(warm / bare, 2),
+            "peak_mb": peak, "shipped_mb": round(shipped, 1),
+            "start_lines": [line for line in log.splitlines() if line.startswith("stylist:")],
+            "computed": [line for line in log.splitlines() if line.startswith(("encoding ", "computing ", "scaling "))],
+            "method": "fresh HOME (empty cache), `python app.py`, GET / polled every 0.1 s; then one call per tab "
+                      "with gradio_client; then a second start on the cache the first left"}
 
 
 # ---------------------------------------------------------------- engine calls
@@ -300,7 +424,7 @@ def scale(sizes=SCALE_SIZES) -> dict:
 
 
 def run(checkpoints="checkpoints", data: str = "builtin", device: str = "auto", sizes=SCALE_SIZES,
-        repeats: int = 30, threads: int | None = 1) -> dict:
+        repeats: int = 30, threads: int | None = 1, with_cold_start: bool = True) -> dict:
     """The whole benchmark (the module docstring): start-up and peak memory in a fresh process, every
     call beside its baseline in this one (torch and faiss on `threads`), then the scale points."""
     from stylist_app.engine import StylistEngine
@@ -314,4 +438,7 @@ def run(checkpoints="checkpoints", data: str = "builtin", device: str = "auto", 
            "load_average_1min": round(os.getloadavg()[0], 2), "data": data, "checkpoints": str(checkpoints),
            "repeats": repeats}
     out["scale"] = scale(sizes)
+    if with_cold_start and data == "builtin":
+        out["cold_start"] = cold_start(checkpoints)
+        print(f"cold start: {out['cold_start']}", flush=True)
     return out

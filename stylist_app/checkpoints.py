@@ -13,6 +13,7 @@ manifest and reads the weights strictly. Weights are safetensors only: nothing i
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import os
 import subprocess
@@ -72,6 +73,12 @@ def entry_for(directory: str | Path, name: str, wardrobe) -> dict:
                               f"{record.get('data')!r}, whose items and users differ from {wardrobe.spec!r}; "
                               + rebuild_hint(directory, name, wardrobe.spec))
     return record
+
+
+def file_hash(directory: str | Path, name: str) -> str:
+    """A hash of model `name`'s weights file: part of the cache key of anything computed with those weights."""
+    path = Path(directory) / entry(directory, name).get("file", f"{name}.safetensors")
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:32]
 
 
 def git_revision() -> str | None:

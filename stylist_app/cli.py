@@ -110,6 +110,7 @@ def _plan(args, verb: str, checkpoint_dir=None):
 
 
 def cmd_train(args) -> None:
+    from stylist_app.features import SHIPPED
     from stylist_app.train import is_main_process
 
     wardrobe, run, _ = _plan(args, "train")
@@ -118,6 +119,31 @@ def cmd_train(args) -> None:
         entry = spec.impl().train(wardrobe, args.out, epochs=args.epochs, device=args.device)
         if is_main_process():  # under torchrun, rank 0 wrote it
             print(f"{spec.name}: wrote {Path(args.out) / entry['file']} ({time.time() - t0:.1f}s)")
+    if is_main_process() and (Path(args.out) / SHIPPED).is_dir():  # the rule: new weights ship with their catalog files
+        print(f"refreshing the shipped catalog files in {Path(args.out) / SHIPPED}")
+        cache_build(args.out, args.data)
+
+
+# ---------------------------------------------------------------- cache
+def cache_build(checkpoints, data: str) -> list[Path]:
+    """Write CHECKPOINTS/catalog/: every catalog array the app's start and first calls read (encoder features,
+    item vectors), as float16, for `data` and these weights; return the files."""
+    from stylist_app import features
+    from stylist_app.engine import StylistEngine
+
+    with features.recording() as arrays:
+        engine = StylistEngine.from_checkpoints(checkpoints, data=data, device="cpu", threads=None)
+        engine.warm_up()
+    paths = features.write_shipped(Path(checkpoints) / features.SHIPPED, arrays)
+    for path in paths:
+        print(f"  {path.name}: {arrays[path.name.split('.')[0]][2]}, {path.stat().st_size / 1e6:.1f} MB")
+    print(f"wrote {len(paths)} files, {sum(p.stat().st_size for p in paths) / 1e6:.1f} MB in all, "
+          f"to {Path(checkpoints) / features.SHIPPED}")
+    return paths
+
+
+def cmd_cache_build(args) -> None:
+    cache_build(args.checkpoints, args.data)
 
 
 def cmd_eval(args) -> None:
@@ -186,7 +212,7 @@ def cmd_bench(args) -> None:
 
     sizes = () if args.skip_scale else args.sizes or SCALE_SIZES
     result = run(args.checkpoints, data=args.data, device=args.device, sizes=sizes, repeats=args.repeats,
-                 threads=args.threads or None)
+                 threads=args.threads or None, with_cold_start=not args.skip_cold_start)
     write_json(args.json, result)
     print(f"wrote {args.json}")
 
@@ -204,6 +230,8 @@ def _add_bench_command(sub) -> None:
     b.add_argument("--threads", type=_non_negative, default=1, help="torch / faiss CPU threads (0: their default)")
     b.add_argument("--sizes", type=_sizes, default=None, help="scale points (default 10000,100000,1000000)")
     b.add_argument("--skip-scale", action="store_true", help="no scale points (a quick run)")
+    b.add_argument("--skip-cold-start", action="store_true",
+                   help="no cold_start section (two starts of `python app.py` in a fresh HOME, about a minute)")
     b.set_defaults(func=cmd_bench)
 
 
@@ -244,6 +272,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_model_commands(sub)
     _add_bench_command(sub)
+
+    cache = sub.add_parser("cache", help="the catalog files shipped beside the checkpoints").add_subparsers(
+        dest="cache_command", required=True)
+    cb = cache.add_parser("build", help="rewrite CHECKPOINTS/catalog/ (features and item vectors, float16) for --data",
+                          description="Computes (or reads from the cache) every catalog array the app's start and "
+                                      "first calls need, for these checkpoints and this catalog, and writes them to "
+                                      "CHECKPOINTS/catalog/ as float16. A retrained checkpoint ships with its "
+                                      "refreshed catalog files (`stylist train --out DIR` does this when DIR has "
+                                      "them); a test fails when they do not match.")
+    cb.add_argument("--checkpoints", default="checkpoints")
+    cb.add_argument("--data", default="builtin")
+    cb.set_defaults(func=cmd_cache_build)
 
     a = sub.add_parser("app", help="start the Gradio app")
     a.add_argument("--data", default="builtin")

@@ -3,7 +3,10 @@
 `StylistEngine.from_checkpoints(DIR, data=SPEC, device="auto")` picks the device, loads the
 Wardrobe and every model in `DIR/manifest.json` that the registry can load
 (`models/registry.py`: each model module's `load(dir, wardrobe, device)`). Catalog features and
-faiss indices are computed on first use and kept (`image_features`, `text_features`, `cached`);
+item vectors come from `DIR/catalog/` when it ships them for this catalog and these weights
+(`features.ship_from`), else from the feature cache, else they are computed and cached; they and
+the faiss indices are built on first use and kept (`image_features`, `text_features`, `cached`;
+`warm_up` builds them all ahead of the first calls);
 each kept value has its own lock, so many threads may call the engine at once and a slow first
 build (a catalog's features: minutes) holds up only the calls that need that value. Model calls
 run inside `self.inference()` (torch.inference_mode); the pre-trained encoders run their own bf16
@@ -22,7 +25,9 @@ from __future__ import annotations
 import contextlib
 import logging
 import random
+import sys
 import threading
+import time
 from pathlib import Path
 from typing import Callable
 
@@ -34,6 +39,7 @@ from stylist_app.checkpoints import CheckpointError, read_manifest, rebuild_hint
 from stylist_app.data.schema import Wardrobe
 from stylist_app.data.tasks import FITBQuestion, fitb_questions
 from stylist_app.errors import BadInput
+from stylist_app import features
 from stylist_app.features import image_features, text_features
 from stylist_app.models.akd import BottomMatch, PairExplanation, TopQuery
 from stylist_app.models import bilstm
@@ -45,6 +51,17 @@ from stylist_app.models.registry import MODELS
 from stylist_app.train import pick_device
 
 log = logging.getLogger("stylist")
+
+
+@contextlib.contextmanager
+def phase(what: str):
+    """Print one line to stderr when the block ends: what was done and how long it took, e.g.
+    "stylist: model akd loaded in 0.4 s". Words appended to the yielded list are added in brackets."""
+    said: list[str] = []
+    t0 = time.perf_counter()
+    yield said
+    print(f"stylist: {what} in {time.perf_counter() - t0:.1f} s" + (f" ({'; '.join(said)})" if said else ""),
+          file=sys.stderr, flush=True)
 
 
 class _Kept:
@@ -87,14 +104,18 @@ class StylistEngine:
             raise CheckpointError(f"{directory}: no checkpoint folder; train the models with: "
                                   f"stylist train all --data {data} --out {directory}")
         device = pick_device(device)
-        wardrobe = load(data)
+        with phase(f"catalog {data} loaded") as said:
+            wardrobe = load(data)
+            said.append(f"{len(wardrobe.items):,} items, {len(wardrobe.outfits):,} outfits, {len(wardrobe.users):,} shoppers")
+        features.ship_from(directory / features.SHIPPED)
         models, skipped = {}, {}
         for name in read_manifest(directory):
             spec = MODELS.get(name)
             reason = "unknown model" if spec is None else spec.unavailable(wardrobe)
             if reason is None:
                 try:
-                    models[name] = spec.impl().load(directory, wardrobe, device)
+                    with phase(f"model {name} loaded"):
+                        models[name] = spec.impl().load(directory, wardrobe, device)
                 except CheckpointError as err:  # a stale or damaged file: serve the rest, say why
                     log.warning("%s", err)
                     reason = str(err)
@@ -143,6 +164,29 @@ class StylistEngine:
         """The pre-trained "image" or "text" encoder `name`, built once on the engine's device (for uploads)."""
         make = make_image_encoder if kind == "image" else make_text_encoder
         return self.cached(("encoder", kind, name), lambda: make(name).to(self.device).eval())
+
+    def warm_up(self) -> None:
+        """Build ahead of the first calls what each tab's first call needs and keeps: the item vectors, tables and
+        indices of every loaded model, the rule overview, and the pre-trained encoders uploads go through (each
+        built under its own lock, so a call that needs one meanwhile waits for it, never builds it twice)."""
+        with phase("first calls prepared"), self.inference():
+            if "akd" in self.models:  # the encoders first: an upload's first call needs them, and they take longest
+                akd = self.models["akd"]
+                self.pretrained_encoder("image", akd.config.image_encoder)
+                self.pretrained_encoder("text", akd.config.text_encoder)
+                akd.index("bottoms"), akd.index("tops")
+                with contextlib.suppress(BadInput):  # a catalog without test pairs: the tab says so when asked
+                    self.rule_overview("test")
+            if "bilstm" in self.models:
+                bundle = self.models["bilstm"]
+                self.cached(("bilstm", "table"), bundle.table)
+                self.pretrained_encoder("image", bundle.config.image_encoder)
+            if "fnd" in self.models:
+                for which in ("student", "teacher"):
+                    self.cached(("fnd", which), lambda: self.models["fnd"].item_vectors(which))
+                    self.models["fnd"].params(which)
+            if "dvbpr" in self.models:
+                self.models["dvbpr"].item_vectors()
 
     # ---------------------------------------------------------------- akd: complete the look, rule attention
     def _akd_top(self, top, text: str | None) -> TopQuery:
@@ -270,9 +314,8 @@ class StylistEngine:
                            else "Please choose a shopper.")
         if not isinstance(k, int) or k < 1:
             raise BadInput(f"Ask for at least one outfit, as a whole number (k was {k!r}).")
-        net = bundle.net(model)
         with self.inference():
-            items = self.cached(("fnd", model), net.item_vectors)
+            items = self.cached(("fnd", model), lambda: bundle.item_vectors(model))
             return bundle.recommend(user, k, model, items)
 
     def design(self, user: str | None = None, liked_items=(), category: str | None = None, n: int = 4,

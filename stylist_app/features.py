@@ -9,24 +9,37 @@ modification time for files, the decoded pixels for pictures rendered in memory 
 rendered to be checked). For text the key hashes the texts. A changed catalog gets a new key and
 is encoded again. Files are safetensors (the features, the ids in the metadata): nothing is unpickled.
 A cache miss says first (on stderr, before its progress bar) what it encodes, once, and about how
-long that takes on the CPU.
+long that takes on the CPU. A builtin item's picture is known by its `Picture.identity` (the
+drawing code's hash and the item's attributes), so its features are found without drawing it.
+
+Shipped catalog files. A checkpoint folder may carry `catalog/<key>.safetensors` (written by
+`stylist cache build`): the same arrays for the default builtin wardrobe, stored as float16, so a
+fresh clone starts without encoding anything. `ship_from(DIR/catalog)` (the engine does it) makes
+lookups try that folder before the cache. A file is used only when its recorded key, ids and
+checksum all match; a truncated, altered or stale one is reported in one log line and the array
+is computed and cached as if it were absent. Item vectors of trained models are cached the same
+way, under keys that include the checkpoint file's hash (`cached_per_image`).
 
 The encoders run their own mixed precision (bf16 autocast on CUDA, `encoders.mixed_precision`)
 and return float32. The `bow` encoder is learned with its model: it has no fixed features to cache.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import itertools
 import json
+import logging
 import os
 import sys
+import threading
+import weakref
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
 import torch
-from safetensors import safe_open
+from safetensors import SafetensorError, safe_open
 from safetensors.numpy import save_file
 from tqdm.auto import tqdm
 
@@ -40,6 +53,13 @@ INPUT_SIZES = {"effnet-lite0": EffNetLite0.image_size, "thumbnail": Thumbnail.im
 # 5,000 packshots in 2 min 58 s on one thread of the 2-core dev box, decoding included, the app's first
 # start from a clean clone); minilm 140-200 texts/s under load.
 CPU_RATES = {"effnet-lite0": 26, "minilm": 150}
+SHIPPED = "catalog"  # the folder of shipped catalog files inside a checkpoint folder
+SHIPPED_FILE_BYTES = 9e6  # per shipped file: a Hugging Face Space takes files under 10 MB without Git LFS
+log = logging.getLogger("stylist")
+_shipped: list[Path] = []  # read-only folders of shipped files, tried before the cache (`ship_from`)
+_recorders: list[dict] = []  # open `recording()` blocks
+_inside = threading.local()  # how deep this thread is in computations of cached arrays
+_live: weakref.WeakValueDictionary = weakref.WeakValueDictionary()  # key -> an array some model still holds
 
 
 def cache_root(cache_dir: str | Path | None = None) -> Path:
@@ -75,7 +95,11 @@ def encode_texts(encoder, texts: list[str], batch_size: int = 256, device="cpu")
 
 
 def _image_identity(item) -> bytes:
-    """What decides an item's picture: its file (path, size, mtime), or the pixels of an in-memory rendering."""
+    """What decides an item's picture: a drawn picture's identity, its file (path, size, mtime), or the pixels
+    of an in-memory rendering."""
+    identity = getattr(item.image, "identity", None)
+    if identity is not None:
+        return identity.encode()
     if isinstance(item.image, (str, os.PathLike)):
         try:
             st = os.stat(item.image)
@@ -94,17 +118,91 @@ def _key(parts) -> str:
     return h.hexdigest()[:32]
 
 
-def _read(path: Path) -> tuple[list[str], np.ndarray]:
-    with safe_open(str(path), "np") as f:
-        return json.loads(f.metadata()["ids"]), f.get_tensor("features")
+def _checksum(array: np.ndarray) -> str:
+    return hashlib.sha256(np.ascontiguousarray(array).data).hexdigest()[:32]  # hashed in place, no copy
 
 
-def _write(path: Path, ids: list[str], feats: np.ndarray, encoder_name: str) -> None:
+def _read(path: Path, key: str, ids: list[str]) -> np.ndarray:
+    """The array of a cache or shipped file (and of its further parts, `<key>.<k>.safetensors`, when it was
+    split), in the dtype it was computed in (a shipped file stores floats as float16), after checking it: a
+    ValueError says why a file is unreadable, truncated, altered or for other data."""
+    try:
+        with safe_open(str(path), "np") as f:
+            meta, parts = f.metadata() or {}, [f.get_tensor("features")]
+        for k in range(1, int(meta.get("parts", 1))):
+            with safe_open(str(path.with_name(f"{key}.{k}.safetensors")), "np") as f:
+                parts.append(f.get_tensor("features"))
+    except (SafetensorError, OSError, ValueError) as err:
+        raise ValueError(f"unreadable ({err})") from err
+    if meta.get("key", key) != key or json.loads(meta.get("ids", "null")) != ids:
+        raise ValueError("made for other data")
+    array = np.concatenate(parts) if len(parts) > 1 else parts[0]
+    if "sha256" in meta and _checksum(array) != meta["sha256"]:
+        raise ValueError("its checksum does not match (altered or damaged)")
+    return array.astype(meta["dtype"]) if "dtype" in meta else array
+
+
+def _write(path: Path, key: str, ids: list[str], array: np.ndarray, name: str, stored=None,
+           max_bytes: float = float("inf")) -> list[Path]:
+    """Write `array` (stored as the dtype `stored` when given, read back as its own) with what `_read` checks;
+    rows beyond `max_bytes` per file go to further parts `<key>.<k>.safetensors`. Returns the files."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".tmp{os.getpid()}")
-    save_file({"features": np.ascontiguousarray(feats)}, str(tmp),
-              metadata={"ids": json.dumps(ids), "encoder": encoder_name})
-    os.replace(tmp, path)
+    meta = {"encoder": name, "key": key, "dtype": str(array.dtype)}
+    array = np.ascontiguousarray(array if stored is None else array.astype(stored))
+    chunks = np.array_split(array, max(1, int(np.ceil(array.nbytes / max_bytes)))) if len(array) else [array]
+    paths = [path] + [path.with_name(f"{key}.{k}.safetensors") for k in range(1, len(chunks))]
+    first = {**meta, "ids": json.dumps(ids), "sha256": _checksum(array), "parts": str(len(chunks))}
+    for k, (chunk, part) in enumerate(zip(chunks, paths)):
+        tmp = part.with_suffix(f".tmp{os.getpid()}")
+        save_file({"features": np.ascontiguousarray(chunk)}, str(tmp), metadata=first if k == 0 else {"key": key})
+        os.replace(tmp, part)
+    return paths
+
+
+def ship_from(folder: str | Path) -> None:
+    """Try `folder` (a checkpoint folder's catalog/) before the cache in every later lookup. Files there are
+    matched by key, so a folder for another catalog or other weights is simply never used."""
+    folder = Path(folder)
+    if folder.is_dir() and folder not in _shipped:
+        _shipped.append(folder)
+
+
+@contextlib.contextmanager
+def recording():
+    """A dict filled, inside the block, with every array a lookup returns: key -> (ids, array, name). What
+    `stylist cache build` ships. Arrays read while computing another (the pictures item vectors are computed
+    from) are not recorded: only what the caller asked for."""
+    seen: dict = {}
+    _recorders.append(seen)
+    try:
+        yield seen
+    finally:
+        _recorders.remove(seen)
+
+
+def write_shipped(folder: str | Path, arrays: dict) -> list[Path]:
+    """Write `recording()`'s arrays into `folder` as float16 shipped files (floats; others as they are), each
+    file under SHIPPED_FILE_BYTES (a larger array is split by rows), replacing what was there; return the files."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob("*.safetensors"):
+        old.unlink()
+    paths = []
+    for key, (ids, array, name) in sorted(arrays.items(), key=lambda kv: kv[1][2]):
+        paths += _write(folder / f"{key}.safetensors", key, ids, array, name,
+                        np.float16 if np.issubdtype(array.dtype, np.floating) else None, SHIPPED_FILE_BYTES)
+    return paths
+
+
+def _lookup(key: str, ids: list[str], cache_dir) -> np.ndarray | None:
+    """The array for `key` from a shipped folder, else from the cache; None when neither has a good file."""
+    for path in [folder / f"{key}.safetensors" for folder in _shipped] + [cache_root(cache_dir) / f"{key}.safetensors"]:
+        if path.is_file():
+            try:
+                return _read(path, key, ids)
+            except ValueError as why:
+                log.warning("%s: %s; computing it again", path, why)
+    return None
 
 
 def announce(what: str, name: str, device, n: int, folder: Path) -> None:
@@ -121,13 +219,24 @@ def announce(what: str, name: str, device, n: int, folder: Path) -> None:
 
 def _cached(key: str, ids: list[str], compute: Callable[[], np.ndarray], name: str, cache_dir: str | Path | None,
             what: str, device="cpu") -> tuple[list[str], np.ndarray]:
-    """(ids, array) from the cache file for `key`, or `compute()` written there first (`announce`d as `what`)."""
-    path = cache_root(cache_dir) / f"{key}.safetensors"
-    if path.is_file():
-        return _read(path)
-    announce(what, name, device, len(ids), path.parent)
-    array = compute()
-    _write(path, ids, array, name)
+    """(ids, array) from the cache file for `key`, or `compute()` written there first (`announce`d as `what`).
+    While a model holds an array, asking for its key again returns that same array (models share one copy)."""
+    array = _live.get(key)
+    if array is None:
+        array = _lookup(key, ids, cache_dir)
+    if array is None:
+        path = cache_root(cache_dir) / f"{key}.safetensors"
+        announce(what, name, device, len(ids), path.parent)
+        _inside.depth = getattr(_inside, "depth", 0) + 1
+        try:
+            array = compute()
+        finally:
+            _inside.depth -= 1
+        _write(path, key, ids, array, name)
+    _live[key] = array
+    if not getattr(_inside, "depth", 0):
+        for seen in _recorders:
+            seen[key] = (ids, array, name)
     return ids, array
 
 
@@ -140,6 +249,11 @@ def cached_per_image(wardrobe: Wardrobe, parts: list, compute: Callable[[], np.n
     return _cached(key, ids, compute, name, cache_dir, what, device)
 
 
+def uint8_pixels(images, size: int) -> torch.Tensor:
+    """(B, 3, size, size) uint8 0-255 pictures of PIL images (`encoders.to_pixels` without normalising)."""
+    return to_pixels(images, size, (0, 0, 0), (1 / 255,) * 3).round().clamp(0, 255).to(torch.uint8)
+
+
 def catalog_pixels(wardrobe: Wardrobe, size: int, *, as_uint8: bool = False, cache_dir=None) -> torch.Tensor:
     """(N, 3, size, size) pictures of every item in catalog order (`encoders.to_pixels`: padded square on
     white, bicubic), for models that learn from pixels: ImageNet-normalised floats, or with `as_uint8`
@@ -147,9 +261,7 @@ def catalog_pixels(wardrobe: Wardrobe, size: int, *, as_uint8: bool = False, cac
     items = list(wardrobe.items.values())
 
     def convert(images):
-        if as_uint8:
-            return to_pixels(images, size, (0, 0, 0), (1 / 255,) * 3).round().clamp(0, 255).to(torch.uint8)
-        return to_pixels(images, size)
+        return uint8_pixels(images, size) if as_uint8 else to_pixels(images, size)
 
     def compute():
         chunks = [convert([it.load_image() for it in items[k:k + 256]])

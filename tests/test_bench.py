@@ -4,6 +4,7 @@ Quick AKD and Bi-LSTM checkpoints of the small studio wardrobe (thumbnail featur
 the shipped ones; FND, DVBPR and the GAN have no checkpoint here, so their calls say skipped.
 """
 import json
+from pathlib import Path
 
 import pytest
 import torch
@@ -82,3 +83,15 @@ def test_cli_rejects_bad_sizes(capsys):
     with pytest.raises(SystemExit) as exit_:
         main(["bench", "--json", "x.json", "--sizes", "10,-3"])
     assert exit_.value.code == 2 and "sizes" in capsys.readouterr().err
+
+
+def test_cold_start_serves_a_fresh_home_without_encoding():
+    """`python app.py` in a fresh HOME (the shipped checkpoints and catalog files, the builtin wardrobe): the page
+    answers, every tab's first call answers, and nothing was encoded or computed that the shipped files hold."""
+    out = bench.cold_start(Path(__file__).resolve().parents[1] / "checkpoints")
+    assert out["computed"] == [] and out["shipped_mb"] > 0
+    assert set(out["first_call_s"]) == {"Complete the look", "Outfit builder", "Design canvas", "Rule attention",
+                                        "For you", "Catalog"}
+    assert out["first_page_s"] > 0 and out["warm_start_s"] > 0 and out["peak_mb"] > 0
+    lines = " ".join(out["start_lines"])
+    assert "catalog builtin loaded" in lines and "page built" in lines and "first calls prepared" in lines

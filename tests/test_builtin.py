@@ -37,6 +37,32 @@ def test_same_seed_same_bytes(small_dir, small_config, tmp_path):
     assert (other / "items.jsonl").read_bytes() != (small_dir / "items.jsonl").read_bytes()
 
 
+def test_pictures_are_drawn_on_first_use(small_dir, small_config, tmp_path, monkeypatch):
+    """A folder built without pictures draws each one the first time it is read, into the same bytes an eager
+    build writes; features are keyed by what decides the picture, so drawing it does not change their key."""
+    from stylist_app import features
+    from stylist_app.data.builtin import Picture
+    from stylist_app.ui.common import picture
+
+    lazy = build_to_dir(WorldConfig(**small_config), tmp_path / "lazy", pictures=False)
+    assert not list((lazy / "images").iterdir())
+    w = read_dir(lazy)
+    first = next(iter(w.items))
+    assert isinstance(w.items[first].image, Picture)
+    assert picture(w, first) == str(lazy / "images" / f"{first}.jpg")  # a gallery's file, drawn now
+    assert len(list((lazy / "images").iterdir())) == 1
+    assert (lazy / "images" / f"{first}.jpg").read_bytes() == (small_dir / "images" / f"{first}.jpg").read_bytes()
+    encoded = []
+    monkeypatch.setattr(features, "encode_images", lambda enc, images, *a, **k: encoded.append(1) or np.stack(
+        [np.asarray(i.resize((4, 4))).ravel() for i in images]).astype(np.float32))
+    features.image_features(w, "thumbnail", cache_dir=tmp_path / "cache")  # reads (so draws) every picture
+    assert len(list((lazy / "images").glob("*.jpg"))) == small_config["n_items"]
+    features.image_features(read_dir(lazy), "thumbnail", cache_dir=tmp_path / "cache")
+    assert len(encoded) == 1  # the same key, drawn or not
+    eager = read_dir(small_dir)  # built by this code with its pictures: known by what decides them, too
+    assert eager.items[first].image.identity == w.items[first].image.identity
+
+
 def test_layout_and_counts(small_dir, small_wardrobe, small_config):
     for name in ("wardrobe.json", "items.jsonl", "outfits.jsonl", "users.jsonl", "rules.json", "hidden/world.json"):
         assert (small_dir / name).is_file(), name

@@ -1,5 +1,6 @@
 """The feature cache encodes a catalog once, and again only when the catalog changes."""
 import os
+import weakref
 
 import numpy as np
 import pytest
@@ -125,3 +126,89 @@ def test_text_features_cache(tmp_path, monkeypatch):
 def test_encoders_learned_from_scratch_are_not_cached(tmp_path):
     with pytest.raises(ValueError, match="from scratch"):
         features.text_features(_wardrobe([(0, 0, 0)]), "bow", cache_dir=tmp_path)
+
+
+@pytest.fixture
+def shipped(tmp_path, monkeypatch, counting):
+    """A wardrobe, its thumbnail features computed once and shipped to tmp_path/ship (searched first), the
+    first computation's array, and the encoder counter."""
+    monkeypatch.setattr(features, "_shipped", [])
+    w = _wardrobe([(255, 0, 0), (0, 255, 0), (0, 0, 255)])
+    with features.recording() as arrays:
+        _, first = features.image_features(w, "thumbnail", cache_dir=tmp_path / "cache")
+    [path] = features.write_shipped(tmp_path / "ship", arrays)
+    features.ship_from(tmp_path / "ship")
+    monkeypatch.setattr(features, "_live", weakref.WeakValueDictionary())  # as in a new process
+    return w, first, path
+
+
+def test_arrays_a_model_holds_are_shared(tmp_path, counting):
+    w = _wardrobe([(255, 0, 0), (0, 255, 0)])
+    _, a = features.image_features(w, "thumbnail", cache_dir=tmp_path)
+    _, b = features.image_features(w, "thumbnail", cache_dir=tmp_path)
+    assert b is a and len(counting) == 1  # one copy while someone holds it
+
+
+def test_shipped_files_are_read_before_the_cache(tmp_path, shipped, counting):
+    w, first, path = shipped
+    assert len(counting) == 1 and path.stat().st_size < first.nbytes  # stored as float16
+    ids, got = features.image_features(w, "thumbnail", cache_dir=tmp_path / "empty")
+    assert len(counting) == 1 and not (tmp_path / "empty").exists()  # nothing encoded, nothing cached
+    assert ids == list(w.items) and got.dtype == np.float32
+    np.testing.assert_allclose(got, first, rtol=1e-3, atol=1e-3)
+    w.items["i1"].image = lambda: Image.new("RGB", (24, 24), (9, 9, 9))  # another catalog: not the shipped file
+    features.image_features(w, "thumbnail", cache_dir=tmp_path / "empty")
+    assert len(counting) == 2
+
+
+def _truncate(path):
+    path.write_bytes(path.read_bytes()[:-40])
+
+
+def _alter(path):
+    data = bytearray(path.read_bytes())
+    data[-3] ^= 0xFF  # a float of the array, not the header
+    path.write_bytes(bytes(data))
+
+
+def _other_data(path):
+    from safetensors import safe_open
+    from safetensors.numpy import save_file
+
+    with safe_open(str(path), "np") as f:
+        meta, array = f.metadata(), f.get_tensor("features")
+    save_file({"features": array}, str(path), metadata={**meta, "key": "another catalog's key"})
+
+
+@pytest.mark.parametrize("damage", [_truncate, _alter, _other_data], ids=["truncated", "altered", "stale key"])
+def test_a_bad_shipped_file_is_recomputed_with_one_log_line(tmp_path, shipped, counting, damage, caplog,
+                                                            monkeypatch):
+    w, first, path = shipped
+    damage(path)
+    with caplog.at_level("WARNING", logger="stylist"):
+        _, got = features.image_features(w, "thumbnail", cache_dir=tmp_path / "fresh")
+    assert len(counting) == 2 and np.array_equal(got, first)  # computed again: the right answer
+    assert [r.getMessage().split(":")[0] for r in caplog.records] == [str(path)]
+    assert "computing it again" in caplog.records[0].getMessage()
+    monkeypatch.setattr(features, "_live", weakref.WeakValueDictionary())  # a later process
+    _, again = features.image_features(w, "thumbnail", cache_dir=tmp_path / "fresh")
+    assert len(counting) == 2 and np.array_equal(again, first)  # from the cache it wrote
+
+
+def test_a_large_shipped_array_is_split_into_files_under_the_limit(tmp_path, monkeypatch, counting):
+    monkeypatch.setattr(features, "_shipped", [])
+    monkeypatch.setattr(features, "SHIPPED_FILE_BYTES", 500)  # a 3 x 192 float16 array is 1,152 bytes: 3 files
+    w = _wardrobe([(255, 0, 0), (0, 255, 0), (0, 0, 255)])
+    with features.recording() as arrays:
+        _, first = features.image_features(w, "thumbnail", cache_dir=tmp_path / "cache")
+    paths = features.write_shipped(tmp_path / "ship", arrays)
+    assert len(paths) == 3 and all(p.stat().st_size < 1000 for p in paths)
+    features.ship_from(tmp_path / "ship")
+    monkeypatch.setattr(features, "_live", weakref.WeakValueDictionary())
+    _, got = features.image_features(w, "thumbnail", cache_dir=tmp_path / "empty")
+    assert len(counting) == 1 and not (tmp_path / "empty").exists()
+    np.testing.assert_allclose(got, first, rtol=1e-3, atol=1e-3)
+    paths[2].unlink()  # a lost part: computed again, never half an array
+    monkeypatch.setattr(features, "_live", weakref.WeakValueDictionary())
+    _, again = features.image_features(w, "thumbnail", cache_dir=tmp_path / "empty")
+    assert len(counting) == 2 and np.array_equal(again, first)

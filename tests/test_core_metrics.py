@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from sklearn.metrics import label_ranking_average_precision_score, ndcg_score, roc_auc_score, top_k_accuracy_score
 
-from stylist_app.evaluate import (auc, fitb_accuracy, hit_at_k, mean_and_spread, mrr, ndcg_at_k, pairwise_auc,
-                                  rank_of_first)
+from stylist_app.evaluate import (auc, fitb_accuracy, hit_at_k, mean_and_spread, mrr, ndcg_at_k, paired_difference,
+                                  pairwise_auc, rank_of_first)
 
 
 def test_auc_counts_ties_as_half():
@@ -107,3 +107,13 @@ def test_spread_is_the_sample_std():
     assert out["auc"] == pytest.approx(0.8) and out["auc_std"] == pytest.approx(statistics.stdev([0.8, 0.9, 0.7]))
     assert out["nested"]["mrr_std"] == pytest.approx(statistics.stdev([0.5, 0.7, 0.3]))
     assert out["seeds"] == seeds and mean_and_spread(seeds[:1])["auc_std"] == 0.0
+
+
+def test_paired_difference_is_the_mean_seed_by_seed_with_its_standard_error():
+    a = [{"ndcg@10": 0.70, "auc": 0.9}, {"ndcg@10": 0.60, "auc": 0.8}, {"ndcg@10": 0.80, "auc": 0.7}]
+    b = [{"ndcg@10": 0.68, "auc": 0.9}, {"ndcg@10": 0.57, "auc": 0.8}, {"ndcg@10": 0.79, "auc": 0.7}]
+    d = paired_difference(a, b)["ndcg@10"]
+    diffs = [0.02, 0.03, 0.01]
+    assert d["mean"] == pytest.approx(0.02) and d["n"] == 3
+    assert d["se"] == pytest.approx(statistics.stdev(diffs) / 3 ** 0.5)  # far below either model's own spread
+    assert paired_difference(a, b)["auc"]["mean"] == pytest.approx(0.0)

@@ -81,6 +81,7 @@ def test_scores_are_float32_under_autocast(small_wardrobe):
     n = len(small_wardrobe.items)
     bundle = dv.Bundle(dv.Config(n_users=len(small_wardrobe.users), n_items=n)).eval()
     bundle.set_catalog(small_wardrobe)
+    bundle.load_pixels()  # DVBPR scores the catalog from its pictures
     bundle.vbpr.set_features(torch.randn(n, bundle.config.feature_dim))
     with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16):
         for model in bundle.models().values():

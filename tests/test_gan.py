@@ -131,7 +131,7 @@ def test_design_ascends_preference_without_touching_weights(models):
 
 def test_editing_starts_from_the_inverted_item(models):
     gan, taste = models
-    target = dv.to_unit(gan.pixels[:1])
+    target = dv.to_unit(gan.item_pixels(0))  # one picture, read on its own
     c = gan.labels[:1]
     theta = taste.dvbpr.user_vectors([0]).detach()
     scale, _, _ = gm.category_scale(taste.item_vectors(), theta, gan.labels, c)

@@ -140,6 +140,19 @@ def mean_and_spread(per_seed: list[dict]) -> dict:
     return {**merge(per_seed), "seeds": per_seed}
 
 
+def paired_difference(a: list[dict], b: list[dict]) -> dict:
+    """Per metric of two models' per-seed results (row k of each from seed k): the mean of a - b over seeds, its
+    standard error (sample std / sqrt(n)) and n. Pairing by seed removes what the two share (the split, the
+    initial draws, the teacher)."""
+    out = {}
+    for key, value in a[0].items():
+        if isinstance(value, (int, float)):
+            d = np.array([x[key] - y[key] for x, y in zip(a, b)], dtype=float)
+            se = float(d.std(ddof=1) / np.sqrt(len(d))) if len(d) > 1 else float("nan")
+            out[key] = {"mean": float(d.mean()), "se": se, "n": len(d)}
+    return out
+
+
 def evaluate(name: str, wardrobe, checkpoint_dir, *, split: str = "test", device="auto") -> dict:
     """The metrics file of method `name` (`stylist eval NAME`): `stylist_app.evaluate.<name>.evaluate`."""
     return importlib.import_module(f"{__name__}.{name}").evaluate(wardrobe, checkpoint_dir, split=split, device=device)

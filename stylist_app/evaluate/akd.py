@@ -44,7 +44,9 @@ def attention_check(bundle: Bundle, wardrobe: Wardrobe, oracle, tasks: RankingTa
     Over the fired (pair, rule) entries of the split's (top, worn bottom) and (top, random bottom)
     pairs: the rule is contradicted when the sign of the oracle's pair term pair(t, b, s), under
     the style s of the outfit the top was worn in, differs from its polarity, and agrees when it
-    is the same. Reports AKD-DBPR's mean confidence in both groups (mean over seeds) and per rule.
+    is the same. Reports AKD-DBPR's mean confidence in both groups (mean over seeds) and per rule, and
+    `rule_mass`: the attention's total weight on rules (1 - the null rule's) over the pairs where some
+    rule fires, mean over seeds.
     """
     style_of = {}
     for outfit in wardrobe.split_outfits(split):
@@ -58,7 +60,8 @@ def attention_check(bundle: Bundle, wardrobe: Wardrobe, oracle, tasks: RankingTa
     term = np.array([oracle.pair_term(tops[p], bottoms[p], style_of[tops[p]]) for p in pair])
     agrees = np.sign(term) == bundle.matcher.polarity[rule]
     keep = term != 0
-    confidence = np.zeros(len(pair))
+    confidence, rule_mass = np.zeros(len(pair)), 0.0
+    fires_any = fired.any(1)
     models = [m for name, m in bundle.models.items() if name.startswith("akd_seed")]
     for model in models:
         device = model.image.device
@@ -66,7 +69,9 @@ def attention_check(bundle: Bundle, wardrobe: Wardrobe, oracle, tasks: RankingTa
         b = torch.tensor([bundle.rows[i] for i in bottoms], device=device)
         with torch.no_grad():
             lam = model.confidences(model.rows_latent("top", t), model.rows_latent("bottom", b), model.fired(t, b))
-        confidence += lam.float().cpu().numpy()[pair, rule] / len(models)
+        lam = lam.float().cpu().numpy()
+        confidence += lam[pair, rule] / len(models)
+        rule_mass += lam[fires_any].sum(1).mean() / len(models)
     per_rule = {}
     for r, name in enumerate(x.name for x in bundle.rules):
         a, c = keep & (rule == r) & agrees, keep & (rule == r) & ~agrees
@@ -74,7 +79,7 @@ def attention_check(bundle: Bundle, wardrobe: Wardrobe, oracle, tasks: RankingTa
             per_rule[name] = {"agree": float(confidence[a].mean()), "contradict": float(confidence[c].mean()),
                               "n_agree": int(a.sum()), "n_contradict": int(c.sum())}
     lower = sum(v["contradict"] < v["agree"] for v in per_rule.values())
-    return {"confidence_agree": float(confidence[keep & agrees].mean()),
+    return {"rule_mass": float(rule_mass), "confidence_agree": float(confidence[keep & agrees].mean()),
             "confidence_contradict": float(confidence[keep & ~agrees].mean()),
             "n_agree": int((keep & agrees).sum()), "n_contradict": int((keep & ~agrees).sum()),
             "rules_lower_when_contradicted": f"{lower} of {len(per_rule)}", "per_rule": per_rule}

@@ -27,6 +27,7 @@ def evaluate(wardrobe, checkpoint_dir, *, split="test", device="auto") -> dict:
     purchases = Purchases.from_wardrobe(wardrobe)
     held = getattr(purchases, split)
     bundle = dvbpr.load(checkpoint_dir, wardrobe, device)
+    bundle.load_pixels()
     bundle.set_features(wardrobe, device)
     n_items = bundle.config.n_items
     cold = purchases.cold_items(n_items)

@@ -14,7 +14,7 @@ import numpy as np
 import torch
 
 from stylist_app.data.tasks import held_out_likes
-from stylist_app.evaluate import likes_ranking_metrics, mean_and_spread, oracle_for
+from stylist_app.evaluate import likes_ranking_metrics, mean_and_spread, oracle_for, paired_difference
 from stylist_app.models import fnd
 from stylist_app.models.encoders import make_image_encoder, to_pixels
 from stylist_app.train import cpu_threads, pick_device
@@ -49,6 +49,8 @@ def evaluate(wardrobe, checkpoint_dir, *, split="test", device="auto") -> dict:
                **{f"speedup_per_user_{dev}": cost["teacher"]["ms_per_user"] / cost["student"]["ms_per_user"]
                   for dev, cost in speed.items() if dev != "cpu"},
                "ndcg_kept": student["ndcg@10"] / teacher["ndcg@10"]}
+    summary["paired"] = {f"{a} - {b}": paired_difference(out[a]["seeds"], out[b]["seeds"])
+                         for a, b in (("student", "student_plain_kd"), ("student_plain_kd", "student_no_kd"))}
     out["summary"] = {**summary, "targets": {
         "compression >= 4": summary["compression"] >= 4, "speedup_per_user >= 2": summary["speedup_per_user"] >= 2,
         "ndcg_kept >= 0.95": summary["ndcg_kept"] >= 0.95,

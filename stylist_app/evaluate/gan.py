@@ -64,6 +64,7 @@ def design_metrics(wardrobe, checkpoint_dir, *, split: str, device, n_users: int
     device = pick_device(device)
     taste = dvbpr.load(checkpoint_dir, wardrobe, device)
     designer = gan.load(checkpoint_dir, wardrobe, device)
+    designer.load_pixels()
     held = getattr(Purchases.from_wardrobe(wardrobe), split)
     pick = np.unique(np.linspace(0, len(held.users) - 1, min(n_users, len(held.users))).round().astype(int))
     users = torch.tensor([held.users[k] for k in pick], device=device)

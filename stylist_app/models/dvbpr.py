@@ -51,7 +51,7 @@ from stylist_app.data.schema import Wardrobe
 from stylist_app.data.tasks import HeldOutPurchases, Purchases
 from stylist_app.errors import BadInput
 from stylist_app.evaluate import per_user_auc
-from stylist_app.features import catalog_pixels, image_features
+from stylist_app.features import cached_per_image, catalog_pixels, image_features
 from stylist_app.train import TrainConfig, fit, pick_device
 
 NAME = "dvbpr"
@@ -305,7 +305,9 @@ class Bundle(nn.Module):
     """DVBPR and its two baselines, trained in one run on the same purchases and saved together.
 
     The engine serves DVBPR: a shopper's taste (`taste`), Phi of new pictures (`embed`) and of the
-    catalog (`item_vectors`, computed on first use and kept).
+    catalog (`item_vectors`: from the feature cache or the shipped catalog files when the weights
+    came from a checkpoint, keyed by its hash; else computed; kept). The catalog's pictures are
+    read only for training and evaluation (`load_pixels`).
     """
 
     def __init__(self, config: Config):
@@ -316,6 +318,8 @@ class Bundle(nn.Module):
         self.bpr = BPR(config)
         self.user_rows: dict[str, int] = {}
         self.item_rows: dict[str, int] = {}
+        self.wardrobe: Wardrobe | None = None
+        self.weights_hash: str | None = None  # the checkpoint file's hash, when loaded from one
         self._vectors: torch.Tensor | None = None
         self._vectors_lock = threading.Lock()
 
@@ -323,11 +327,15 @@ class Bundle(nn.Module):
         return {"bpr": self.bpr, "vbpr": self.vbpr, "dvbpr": self.dvbpr}
 
     def set_catalog(self, wardrobe: Wardrobe) -> None:
-        """DVBPR's pictures, and the rows of the wardrobe's shoppers and items (the order the model was trained in)."""
-        self.dvbpr.set_pixels(catalog_pixels(wardrobe, self.config.image_size, as_uint8=True))
+        """The rows of the wardrobe's shoppers and items (the order the model was trained in)."""
+        self.wardrobe = wardrobe
         self.user_rows = {uid: k for k, uid in enumerate(wardrobe.users)}
         self.item_rows = {iid: k for k, iid in enumerate(wardrobe.items)}
         self._vectors = None
+
+    def load_pixels(self) -> None:
+        """DVBPR's pictures of the whole catalog (uint8, cached), for training and evaluation."""
+        self.dvbpr.set_pixels(catalog_pixels(self.wardrobe, self.config.image_size, as_uint8=True))
 
     def set_features(self, wardrobe: Wardrobe, device) -> None:
         """VBPR's frozen image features of the catalog (the pre-trained encoder's, from the feature cache)."""
@@ -341,8 +349,21 @@ class Bundle(nn.Module):
         """Phi(X_i) of every catalog item, float32, without gradients (computed once, then kept)."""
         with self._vectors_lock:
             if self._vectors is None:
-                with torch.inference_mode(False), torch.no_grad():  # a plain tensor: design differentiates through it
-                    self._vectors = self.dvbpr.item_vectors()
+                device = self.dvbpr.theta_shared.device
+
+                def compute():
+                    if len(self.dvbpr.pixels) != len(self.item_rows):
+                        self.load_pixels()
+                    with torch.inference_mode(False), torch.no_grad():
+                        return self.dvbpr.item_vectors().cpu().numpy()
+
+                if self.weights_hash is None:
+                    vectors = compute()
+                else:
+                    vectors = cached_per_image(self.wardrobe, ["dvbpr-vectors", self.weights_hash, device.type], compute,
+                                               NAME, None, f"computing DVBPR's vectors of {len(self.item_rows):,} items",
+                                               device)[1]
+                self._vectors = torch.as_tensor(vectors, dtype=torch.float32, device=device)  # design differentiates through it
             return self._vectors
 
     def rows(self, item_ids) -> list[int]:
@@ -389,6 +410,7 @@ def train(wardrobe: Wardrobe, out_dir, *, config: Config | None = None, epochs: 
     pairs = torch.from_numpy(purchases.train)
     bundle = Bundle(config).to(device)
     bundle.set_catalog(wardrobe)
+    bundle.load_pixels()
     bundle.set_features(wardrobe, device)
     valid = {}
     for name, cfg in train_configs(config, device).items():
@@ -403,10 +425,11 @@ def train(wardrobe: Wardrobe, out_dir, *, config: Config | None = None, epochs: 
 
 def load(checkpoint_dir, wardrobe: Wardrobe, device="cpu") -> Bundle:
     """The saved run (DVBPR and baselines) on `device` in eval mode, for `wardrobe`, which must be the one it was
-    trained on: the catalog's pictures set, shoppers and items known by id."""
+    trained on: shoppers and items known by id (the pictures are read when needed: `load_pixels`)."""
     device = device if isinstance(device, torch.device) else pick_device(device)
     bundle = Bundle(Config(**checkpoints.entry_for(checkpoint_dir, NAME, wardrobe)["config"]))
     checkpoints.load(checkpoint_dir, NAME, bundle)
     bundle.to(device).eval()
     bundle.set_catalog(wardrobe)
+    bundle.weights_hash = checkpoints.file_hash(checkpoint_dir, NAME)
     return bundle

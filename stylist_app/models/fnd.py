@@ -83,6 +83,7 @@ from __future__ import annotations
 import functools
 import time
 from dataclasses import dataclass, field, replace
+from typing import Callable
 
 import numpy as np
 import torch
@@ -94,11 +95,12 @@ from stylist_app import checkpoints
 from stylist_app.data.schema import SLOT_ORDER, SLOTS, DataError
 from stylist_app.data.tasks import LikesRanking, held_out_likes, like_splits
 from stylist_app.evaluate import likes_ranking_metrics, mean_and_spread
-from stylist_app.features import catalog_pixels, image_features
+from stylist_app.features import cached_per_image, catalog_pixels, image_features
 from stylist_app.models.encoders import make_image_encoder
 from stylist_app.train import TrainConfig, cpu_threads, fit, pick_device, seed_everything
 
 NAME = "fnd"
+ENCODE_BATCH = 2048  # candidate outfits encoded at once when serving (bounds the attention's activations)
 # The students one run trains: name in the bundle and the metrics -> (knowledge distillation, contrastive objective).
 STUDENTS = {
     "student_no_kd": ("none", False),
@@ -249,12 +251,18 @@ class OutfitRecommender(nn.Module):
         for name in ("inputs", "slots", "members"):
             self.register_buffer(name, torch.zeros(0), persistent=False)
 
-    def set_catalog(self, inputs: torch.Tensor, slots: torch.Tensor, members: torch.Tensor) -> None:
+    def set_catalog(self, inputs: torch.Tensor, slots: torch.Tensor, members: torch.Tensor,
+                    load_inputs: Callable[[], None] | None = None) -> None:
+        """The catalog's item inputs, slots and outfits; with `load_inputs` and no inputs, the inputs are read by
+        calling it the first time an item vector is computed."""
         device = self.seed.device
         self.inputs, self.slots, self.members = inputs.to(device), slots.to(device), members.to(device)
+        self.load_inputs = load_inputs
 
     def item_vectors(self, rows: torch.Tensor | None = None, batch: int = 1024) -> torch.Tensor:
         """x_i of catalog item `rows` (all items when None; in chunks of `batch` when not training), in float32."""
+        if not len(self.inputs) and self.load_inputs is not None:
+            self.load_inputs()
         rows = torch.arange(len(self.slots), device=self.slots.device) if rows is None else rows
         if self.training:
             return self.item_encoder(self.inputs[rows]).float() + self.slot(self.slots[rows])
@@ -339,6 +347,8 @@ class Bundle(nn.Module):
                     for seed in config.seeds}
         self.runs = nn.ModuleDict({str(seed): nn.ModuleDict(runs[seed]) for seed in config.seeds})
         self.data: Interactions | None = None
+        self.wardrobe = None
+        self.weights_hash: str | None = None  # the checkpoint file's hash, when loaded from one
 
     def run(self, seed: int, key: str) -> OutfitRecommender:
         """The net `key` ("teacher" or a key of STUDENTS) trained with `seed`."""
@@ -358,14 +368,43 @@ class Bundle(nn.Module):
             raise ValueError(f"which must be 'student' or 'teacher', not {which!r}")
         return self.teacher if which == "teacher" else self.student
 
-    def set_catalog(self, wardrobe, device) -> None:
-        """Give every net the wardrobe's catalog (its users must be those the nets were trained on)."""
-        self.data = Interactions.from_wardrobe(wardrobe)
-        inputs = [x.to(device) for x in catalog_inputs(wardrobe, self.config, device)]
+    def set_catalog(self, wardrobe, device, inputs: bool = True) -> None:
+        """Give every net the wardrobe's catalog (its users must be those the nets were trained on): its slots and
+        outfits, and with `inputs` its item inputs (image features, thumbnails), else those are read the first
+        time any net computes an item vector (`load_inputs`)."""
+        self.data, self.wardrobe = Interactions.from_wardrobe(wardrobe), wardrobe
         slots, members = self.data.slots.to(device), self.data.members.to(device)
         for run in self.runs.values():
+            for net in run.values():
+                net.set_catalog(torch.zeros(0, device=device), slots, members, self.load_inputs)
+        if inputs:
+            self.load_inputs()
+
+    def load_inputs(self) -> None:
+        """Every net's item inputs: the teacher's cached image features, the students' thumbnails."""
+        device = self.teacher.seed.device
+        inputs = [x.to(device) for x in catalog_inputs(self.wardrobe, self.config, device)]
+        for run in self.runs.values():
             for key, net in run.items():
-                net.set_catalog(inputs[0] if key == "teacher" else inputs[1], slots, members)
+                net.set_catalog(inputs[0] if key == "teacher" else inputs[1], net.slots, net.members)
+
+    def item_vectors(self, which: str) -> torch.Tensor:
+        """x_i of every catalog item under the served "teacher" or "student", float32: from the feature cache or the
+        shipped catalog files when the weights came from a checkpoint (keyed by its hash), else computed."""
+        net = self.net(which)
+
+        def compute():
+            with torch.inference_mode():
+                return net.item_vectors().cpu().numpy()
+
+        if self.weights_hash is None:
+            vectors = compute()
+        else:
+            vectors = cached_per_image(self.wardrobe, ["fnd-vectors", which, self.weights_hash, net.seed.device.type],
+                                       compute, NAME, None,
+                                       f"computing the FND {which}'s vectors of {len(self.data.item_ids):,} items",
+                                       net.seed.device)[1]
+        return torch.as_tensor(vectors, dtype=torch.float32, device=net.seed.device)
 
     @functools.cached_property
     def teacher_encoder_params(self) -> int:
@@ -392,7 +431,7 @@ class Bundle(nn.Module):
         user = self.data.user_row[user_id]
         synchronize(items.device)
         t0 = time.perf_counter()
-        outfits = net.encode(net.members[candidates], items)
+        outfits = torch.cat([net.encode(m, items) for m in net.members[candidates].split(ENCODE_BATCH)])
         with float32(outfits.device):
             top = (outfits @ net.users.weight[user].float()).topk(min(k, len(candidates)))
         synchronize(items.device)
@@ -552,7 +591,8 @@ def train(wardrobe, out_dir, *, config: Config | None = None, epochs: int | None
 
 
 def load(checkpoint_dir, wardrobe, device="cpu") -> Bundle:
-    """Every saved net, with its catalog inputs, on `device`, in eval mode.
+    """Every saved net on `device`, in eval mode, with the catalog's outfits; the item inputs are read the first
+    time an item vector must be computed.
 
     User vectors belong to the wardrobe they were trained on: another wardrobe is a CheckpointError.
     """
@@ -560,5 +600,6 @@ def load(checkpoint_dir, wardrobe, device="cpu") -> Bundle:
     checkpoints.load(checkpoint_dir, NAME, bundle)
     device = pick_device(str(device))
     bundle.to(device).eval()
-    bundle.set_catalog(wardrobe, device)
+    bundle.set_catalog(wardrobe, device, inputs=False)
+    bundle.weights_hash = checkpoints.file_hash(checkpoint_dir, NAME)
     return bundle

@@ -41,7 +41,7 @@ from torch.nn.utils.parametrizations import spectral_norm
 from stylist_app import checkpoints
 from stylist_app.data.schema import SLOTS, Wardrobe
 from stylist_app.errors import BadInput
-from stylist_app.features import catalog_pixels
+from stylist_app.features import catalog_pixels, uint8_pixels
 from stylist_app.models import dvbpr as dv
 from stylist_app.train import TrainConfig, fit, pick_device
 
@@ -173,6 +173,7 @@ class Bundle(nn.Module):
         self.register_buffer("pixels", torch.zeros(0, 3, size, size, dtype=torch.uint8), persistent=False)
         self.register_buffer("labels", torch.zeros(0, dtype=torch.long), persistent=False)
         self.item_ids: list[str] = []
+        self.wardrobe: Wardrobe | None = None
         self.sample_path: Path | None = None  # where `validate` writes the sample grid
 
     @property
@@ -187,11 +188,23 @@ class Bundle(nn.Module):
         return self.config.classes.index(category)
 
     def set_catalog(self, wardrobe: Wardrobe) -> None:
-        """The catalog's pictures, their classes and ids, in catalog order."""
-        self.pixels = catalog_pixels(wardrobe, self.config.image_size, as_uint8=True).to(self.pixels.device)
+        """The catalog's classes and ids, in catalog order (its pictures are read when needed: `load_pixels`,
+        `item_pixels`)."""
+        self.wardrobe = wardrobe
         self.labels = torch.tensor([self.config.classes.index(it.slot) for it in wardrobe.items.values()],
                                    device=self.labels.device)
         self.item_ids = list(wardrobe.items)
+
+    def load_pixels(self) -> None:
+        """Every catalog picture (uint8, cached), for training and evaluation."""
+        self.pixels = catalog_pixels(self.wardrobe, self.config.image_size, as_uint8=True).to(self.pixels.device)
+
+    def item_pixels(self, row: int) -> torch.Tensor:
+        """(1, 3, S, S) uint8: one catalog item's picture (to edit it), without reading the others."""
+        if len(self.pixels):
+            return self.pixels[[row]]
+        picture = self.wardrobe.items[self.item_ids[row]].load_image()
+        return uint8_pixels([picture], self.config.image_size).to(self.labels.device)
 
     def sample_z(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
         return (torch.rand(n, self.config.z_dim, generator=generator) * 2 - 1).to(self.labels.device)
@@ -310,7 +323,7 @@ class Bundle(nn.Module):
             if category not in (None, own):
                 raise BadInput(f"Item {from_item!r} is a {own}, not a {category}: edit it as a {own}.")
             category = own
-            start = dv.to_unit(self.pixels[[row]])
+            start = dv.to_unit(self.item_pixels(row))
         theta = taste.taste(user, liked_items, seed=seed)
         if category is None:
             raise BadInput(f"Please choose a design category (one of {', '.join(self.config.classes)}).")
@@ -408,6 +421,7 @@ def train(wardrobe: Wardrobe, out_dir, *, config: Config | None = None, epochs: 
         config = dataclasses.replace(config, epochs=epochs)
     gan = Bundle(config).to(device)
     gan.set_catalog(wardrobe)
+    gan.load_pixels()
     Path(out_dir).mkdir(parents=True, exist_ok=True)
     gan.sample_path = Path(out_dir) / "gan-samples.png"
     rows = torch.arange(len(gan.pixels))
@@ -423,8 +437,8 @@ def train(wardrobe: Wardrobe, out_dir, *, config: Config | None = None, epochs: 
 
 
 def load(checkpoint_dir, wardrobe: Wardrobe, device="cpu") -> Bundle:
-    """G, its moving average and D on `device` in eval mode, with the catalog's pictures (for editing),
-    classes and ids."""
+    """G, its moving average and D on `device` in eval mode, with the catalog's classes and ids (pictures are read
+    when an item is edited)."""
     device = device if isinstance(device, torch.device) else pick_device(device)
     gan = Bundle(Config(**checkpoints.entry(checkpoint_dir, NAME)["config"]))
     checkpoints.load(checkpoint_dir, NAME, gan)

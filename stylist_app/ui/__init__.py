@@ -4,15 +4,20 @@
 Blocks; `launch(...)` serves it with Gradio's queue. A tab whose model is not loaded says so
 plainly and gives the command that trains it. Every action is a named API endpoint.
 """
+import ctypes
+import logging
 import os
 import tempfile
+import threading
 from pathlib import Path
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 import gradio as gr  # noqa: E402
 
-from stylist_app.engine import StylistEngine  # noqa: E402
+from stylist_app.data import builtin  # noqa: E402
+from stylist_app.engine import StylistEngine, phase  # noqa: E402
+from stylist_app.models.encoders import import_libraries  # noqa: E402
 from stylist_app.ui import about, builder, catalog, common, complete, design, foryou, rules  # noqa: E402
 
 THEME = gr.themes.Soft(primary_hue="rose", neutral_hue="stone", font=["ui-sans-serif", "system-ui", "sans-serif"])
@@ -60,7 +65,8 @@ def build_app(data: str = "builtin", checkpoints: str = "checkpoints", engine: S
     engine = engine or StylistEngine.from_checkpoints(checkpoints, data=data, device=device)
     w = engine.wardrobe
     # the catalog's picture folders are served as they are (galleries hand Gradio the files, no re-encoding)
-    gr.set_static_paths(sorted({str(Path(i.image).parent) for i in w.items.values() if isinstance(i.image, (str, Path))}))
+    gr.set_static_paths(sorted({str(Path(getattr(i.image, "path", i.image)).parent) for i in w.items.values()
+                                if isinstance(getattr(i.image, "path", i.image), (str, Path))}))
     examples = example_tops(engine)
     with gr.Blocks(title="Stylist") as app:
         gr.Markdown("# Stylist\nAn interactive AI stylist: complete a look, build an outfit, design for a taste, "
@@ -81,11 +87,42 @@ def build_app(data: str = "builtin", checkpoints: str = "checkpoints", engine: S
     return app
 
 
+def cap_malloc_arenas(n: int = 2) -> None:
+    """Let glibc's malloc use at most `n` arenas. By default each thread that allocates gets its own (up to 8 per
+    core) and their freed memory is rarely returned: under Gradio's worker threads the server grew by 450 MB in
+    a minute of 16 users (benchmarks/bench_app.py), against 140 MB with two arenas, at the same latency. Called
+    before the server starts its threads; nothing happens where glibc is absent."""
+    try:
+        ctypes.CDLL("libc.so.6").mallopt(-8, n)  # -8: M_ARENA_MAX
+    except (OSError, AttributeError):
+        pass
+
+
+def _warm_up(engine: StylistEngine) -> None:
+    """`engine.warm_up()` on the serving process's side thread: a failure there is logged, never fatal (the call
+    that needs the value builds it, and says what is wrong)."""
+    try:
+        engine.warm_up()
+    except Exception:  # noqa: BLE001 - logged with its traceback
+        logging.getLogger("stylist").exception("preparing the first calls failed")
+
+
 def launch(data: str = "builtin", checkpoints: str = "checkpoints", host: str = "127.0.0.1", port: int = 7860,
            device: str = "auto", concurrency: int = 2, **kwargs):
     """Serve the app with its engine on `device` (auto | cpu | cuda); each action runs at most `concurrency`
     calls at once (design: one), the rest queue. The engine is shared and thread-safe; on a 2-core machine
     more parallel calls only slow each other."""
-    app = build_app(data, checkpoints, device=device)
-    app.queue(default_concurrency_limit=concurrency, max_size=64)
+    cap_malloc_arenas()
+    if data == "builtin" and not builtin.default_is_built():
+        # a first start generates the catalog (about 4 s, mostly on one core): the encoders' libraries are
+        # imported meanwhile on the other, so the first uploads need not wait for them (later starts skip this:
+        # the import would only slow the start itself)
+        threading.Thread(target=import_libraries, name="stylist-imports", daemon=True).start()
+    engine = StylistEngine.from_checkpoints(checkpoints, data=data, device=device)
+    # a side thread prepares what each tab's first call needs while the page comes up (`engine.warm_up`); a
+    # call that needs a part meanwhile waits for that part only
+    threading.Thread(target=_warm_up, args=(engine,), name="stylist-warm-up", daemon=True).start()
+    with phase("page built"):
+        app = build_app(data, checkpoints, engine=engine)
+        app.queue(default_concurrency_limit=concurrency, max_size=64)
     return app.launch(server_name=host, server_port=port, theme=THEME, css=CSS, share=False, **kwargs)

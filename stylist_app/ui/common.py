@@ -146,11 +146,13 @@ def top_or_id(wardrobe, image, iid: str, slot: str):
 
 
 def picture(wardrobe, iid: str, size: int = 256):
-    """An item's picture for a gallery: its file when it has one (Gradio serves it as it is, no re-encoding),
-    else the image scaled to fit `size`."""
+    """An item's picture for a gallery: its file when it has one (Gradio serves it as it is, no re-encoding; a
+    builtin picture is drawn into its file the first time), else the image scaled to fit `size`."""
     item = wardrobe.items[iid]
     if isinstance(item.image, (str, Path)) and Path(item.image).is_file():
         return str(item.image)
+    if hasattr(item.image, "file") and (path := item.image.file()):  # a builtin picture, drawn on first use
+        return str(path)
     img = item.load_image()
     img.thumbnail((size, size))
     return img

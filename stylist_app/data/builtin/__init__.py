@@ -9,22 +9,29 @@ Folder layout written by `stylist data build --out DIR` and read by `--data buil
     users.jsonl          id, purchases, liked_outfits (the recorded share of each shopper's true likes,
                          in a random order)
     rules.json           the fashion rules knowledge base (editable)
-    images/<id>.jpg      the rendered fashion flat, as a packshot
+    images/<id>.jpg      the rendered fashion flat, as a packshot (drawn on first use when the folder was
+                         built without pictures, as `--data builtin` is)
     hidden/world.json    the generator's truth (styles, full attributes with fibre, weight and occasion, tastes,
                          every shopper's true likes): the oracle's, never a model's
 
 `--data builtin` builds the default wardrobe once into the cache folder ($STYLIST_CACHE,
-else ~/.cache/stylist) and reads it from there afterwards.
+else ~/.cache/stylist) and reads it from there afterwards. That build writes no pictures (a few
+seconds): each item's picture is a `Picture`, drawn the first time it is shown or read, then kept
+in images/. wardrobe.json records the hash of the drawing code (`render_hash`); while the code
+that reads the folder draws the same way, a picture is known by that hash and the item's
+attributes (`Picture.identity`), so caches keyed by pictures need neither the file nor the drawing.
 """
 import hashlib
 import json
 import os
 import shutil
 import tempfile
+import threading
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict
 from pathlib import Path
 
+from PIL import Image
 from tqdm import tqdm
 
 from stylist_app.data.builtin.rules import RULES
@@ -39,12 +46,60 @@ def cache_root() -> Path:
     return Path(os.environ.get("STYLIST_CACHE") or Path.home() / ".cache" / "stylist")
 
 
-def _generator_hash() -> str:
-    """Hash of the generator's own source, so a changed generator never serves a stale cache."""
+def _source_hash(files) -> str:
     h = hashlib.sha256()
-    for f in sorted(Path(__file__).parent.glob("*.py")):
+    for f in files:
         h.update(f.read_bytes())
     return h.hexdigest()[:10]
+
+
+def _generator_hash() -> str:
+    """Hash of the generator's own source, so a changed generator never serves a stale cache."""
+    return _source_hash(sorted(Path(__file__).parent.glob("*.py")))
+
+
+def render_hash() -> str:
+    """Hash of the drawing code (render.py and the vocabulary it draws): with an item's attributes, it decides
+    the item's picture."""
+    here = Path(__file__).parent
+    return _source_hash([here / "render.py", here / "vocab.py"])
+
+
+class Picture:
+    """An item's packshot at `path`: drawn from its full attributes (`render.render_item`) the first time it is
+    asked for, then read from the file. Calling it returns the PIL image (an `Item.image` callable).
+
+    `identity` names what decides the picture (the drawing code's hash, the size, the attributes): features
+    cached under it stay valid whether or not the file has been drawn yet. A folder that cannot be written
+    still gets its pictures, drawn in memory each time."""
+
+    def __init__(self, path: Path, attrs: dict, size: int, drawing: str):
+        self.path, self.attrs, self.size = Path(path), attrs, size
+        self.identity = f"drawn|{drawing}|{size}|{json.dumps(attrs, sort_keys=True)}"
+
+    def __repr__(self) -> str:
+        return str(self.path)
+
+    def draw(self) -> Image.Image:
+        from stylist_app.data.builtin.render import render_item
+
+        image = render_item(self.attrs, self.size)
+        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.{threading.get_ident()}.jpg")
+        try:
+            image.save(tmp, quality=92, subsampling=0)
+            os.replace(tmp, self.path)
+        except OSError:  # a read-only folder: the picture is drawn again next time
+            tmp.unlink(missing_ok=True)
+        return image
+
+    def file(self) -> Path:
+        """The picture's file, drawn first if it is not there yet (or None where it cannot be written)."""
+        if not self.path.is_file():
+            self.draw()
+        return self.path if self.path.is_file() else None
+
+    def __call__(self) -> Image.Image:
+        return Image.open(self.path) if self.path.is_file() else self.draw()
 
 
 def _render_chunk(args):
@@ -77,8 +132,9 @@ def _jsonl(path: Path, rows) -> None:
             f.write(json.dumps(row, sort_keys=True) + "\n")
 
 
-def build_to_dir(cfg: WorldConfig, out: str | Path, workers: int | None = None) -> Path:
-    """Generate the world for `cfg` and write it to `out` (see the module docstring)."""
+def build_to_dir(cfg: WorldConfig, out: str | Path, workers: int | None = None, pictures: bool = True) -> Path:
+    """Generate the world for `cfg` and write it to `out` (see the module docstring); with `pictures=False` the
+    pictures are left to be drawn on first use."""
     out = Path(out).expanduser()
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -93,7 +149,8 @@ def build_to_dir(cfg: WorldConfig, out: str | Path, workers: int | None = None) 
     oid = [o["id"] for o in world.outfits]
     splits = {name: [o["id"] for o in world.outfits if o["split"] == name] for name in ("train", "valid", "test")}
     splits["cold_items"] = [ids[k] for k in world.cold]
-    meta = {"format_version": FORMAT_VERSION, "generator": _generator_hash(), "config": asdict(cfg), "splits": splits}
+    meta = {"format_version": FORMAT_VERSION, "generator": _generator_hash(), "render": render_hash(),
+            "config": asdict(cfg), "splits": splits}
     (out / "wardrobe.json").write_text(json.dumps(meta, indent=1, sort_keys=True) + "\n")
     _jsonl(out / "items.jsonl", ({k: v for k, v in it.items() if k != "hidden"} | {"image": f"images/{it['id']}.jpg"}
                                  for it in world.items))
@@ -107,7 +164,8 @@ def build_to_dir(cfg: WorldConfig, out: str | Path, workers: int | None = None) 
                          "true_items": [ids[i] for i in u["true_items"]], "true_outfits": [oid[k] for k in u["true_outfits"]]}
                         for u in world.users]}
     (out / "hidden" / "world.json").write_text(json.dumps(hidden, sort_keys=True) + "\n")
-    _render_all(world, out, workers if workers is not None else min(2, os.cpu_count() or 1))
+    if pictures:
+        _render_all(world, out, workers if workers is not None else min(2, os.cpu_count() or 1))
     return out
 
 
@@ -124,6 +182,18 @@ def _read_jsonl(path: Path) -> list[dict]:
     return rows
 
 
+def _drawing_attrs(d: Path, meta: dict) -> dict[str, dict]:
+    """Every item's full attributes from hidden/world.json, for drawing its picture, when the folder records
+    the drawing code it was built with and that code is this one's; else {} (the pictures are its files)."""
+    if meta.get("render") != render_hash() or not (d / "hidden" / "world.json").is_file():
+        return {}
+    try:
+        hidden = json.loads((d / "hidden" / "world.json").read_text())
+        return {it["id"]: it["attrs"] for it in hidden["items"]}
+    except (json.JSONDecodeError, KeyError, TypeError) as err:
+        raise DataError(f"{d / 'hidden' / 'world.json'}: malformed: {err}") from err
+
+
 def read_dir(directory: str | Path, spec: str | None = None) -> Wardrobe:
     """Read a folder written by `build_to_dir` into a Wardrobe (public files only)."""
     spec = spec or f"builtin:{directory}"
@@ -136,11 +206,15 @@ def read_dir(directory: str | Path, spec: str | None = None) -> Wardrobe:
         raise DataError(f"{err.filename}: missing (is this a folder written by `stylist data build`?)") from err
     except (json.JSONDecodeError, TypeError, KeyError) as err:
         raise DataError(f"{d}: wardrobe.json or rules.json is malformed: {err}") from err
+    drawn = _drawing_attrs(d, meta)  # item id -> full attributes, when this code draws as the folder's did
+    size = meta.get("config", {}).get("image_size", 224)
     items = {}
     for n, row in enumerate(_read_jsonl(d / "items.jsonl"), 1):
         try:
+            path = d / row["image"]
+            image = Picture(path, drawn[row["id"]], size, meta["render"]) if row["id"] in drawn else str(path)
             items[row["id"]] = Item(row["id"], row["slot"], row["category"], row["title"], row["description"],
-                                    row["attributes"], str(d / row["image"]))
+                                    row["attributes"], image)
         except KeyError as err:
             raise DataError(f"{d / 'items.jsonl'}:{n}: missing field {err}") from err
     outfits = {o["id"]: Outfit(o["id"], tuple(o["items"])) for o in _read_jsonl(d / "outfits.jsonl")}
@@ -154,6 +228,11 @@ def default_dir(cfg: WorldConfig) -> Path:
                            f"-{cfg.n_users}{knobs}")
 
 
+def default_is_built() -> bool:
+    """Whether the default wardrobe is in the cache already (else `--data builtin` generates it first)."""
+    return (default_dir(WorldConfig()) / "wardrobe.json").exists()
+
+
 def load_builtin(directory: str | None = None, spec: str = "builtin") -> Wardrobe:
     """`builtin` (the default wardrobe, built once into the cache) or `builtin:DIR`."""
     if directory:
@@ -163,7 +242,7 @@ def load_builtin(directory: str | None = None, spec: str = "builtin") -> Wardrob
     if not (target / "wardrobe.json").exists():
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=target.name + ".", dir=target.parent))
-        build_to_dir(cfg, tmp)
+        build_to_dir(cfg, tmp, pictures=False)  # pictures are drawn when first shown or read
         try:
             tmp.rename(target)
         except OSError:  # another process finished first
