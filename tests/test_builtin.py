@@ -49,8 +49,11 @@ def test_pictures_are_drawn_on_first_use(small_dir, small_config, tmp_path, monk
     w = read_dir(lazy)
     first = next(iter(w.items))
     assert isinstance(w.items[first].image, Picture)
+    second = list(w.items)[1]
+    drawn = np.asarray(w.items[second].load_image())  # drawn by this read
+    assert np.array_equal(drawn, np.asarray(read_dir(lazy).items[second].load_image()))  # the same pixels read back
     assert picture(w, first) == str(lazy / "images" / f"{first}.jpg")  # a gallery's file, drawn now
-    assert len(list((lazy / "images").iterdir())) == 1
+    assert len(list((lazy / "images").iterdir())) == 2
     assert (lazy / "images" / f"{first}.jpg").read_bytes() == (small_dir / "images" / f"{first}.jpg").read_bytes()
     encoded = []
     monkeypatch.setattr(features, "encode_images", lambda enc, images, *a, **k: encoded.append(1) or np.stack(

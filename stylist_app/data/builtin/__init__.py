@@ -22,6 +22,7 @@ that reads the folder draws the same way, a picture is known by that hash and th
 attributes (`Picture.identity`), so caches keyed by pictures need neither the file nor the drawing.
 """
 import hashlib
+import io
 import json
 import os
 import shutil
@@ -81,16 +82,19 @@ class Picture:
         return str(self.path)
 
     def draw(self) -> Image.Image:
+        """Draw the picture and write it as the JPEG an eager build writes; return that JPEG decoded (what every
+        later read returns, JPEG's artefacts included), so a picture is the same pixels drawn or read."""
         from stylist_app.data.builtin.render import render_item
 
-        image = render_item(self.attrs, self.size)
+        encoded = io.BytesIO()
+        render_item(self.attrs, self.size).save(encoded, "JPEG", quality=92, subsampling=0)
         tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.{threading.get_ident()}.jpg")
         try:
-            image.save(tmp, quality=92, subsampling=0)
+            tmp.write_bytes(encoded.getvalue())
             os.replace(tmp, self.path)
         except OSError:  # a read-only folder: the picture is drawn again next time
             tmp.unlink(missing_ok=True)
-        return image
+        return Image.open(encoded)
 
     def file(self) -> Path:
         """The picture's file, drawn first if it is not there yet (or None where it cannot be written)."""
