@@ -215,12 +215,13 @@ class StylistEngine:
         with self.inference():
             return model.complete(self._akd_top(top_image_or_id, text), k, category)
 
-    def explain(self, top, bottom: str) -> PairExplanation:
+    def explain(self, top, bottom: str, text: str | None = None) -> PairExplanation:
         """Teacher and student scores of (top, bottom); every rule with fired, polarity, confidence and
-        contribution. `top` is a catalog id or a PIL image."""
+        contribution. `top` is a catalog id or a PIL image; `text`: words about the top, as given to `complete`
+        (the rules fire on them too, so a pair is explained as it was ranked)."""
         model = self.model("akd")
         with self.inference():
-            return model.explain(self._akd_top(top, None), bottom)
+            return model.explain(self._akd_top(top, text), bottom)
 
     def rule_overview(self, split: str = "test") -> list[dict]:
         """Every rule's firing count and mean confidence over the (top, bottom) pairs worn together in

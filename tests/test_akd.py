@@ -239,6 +239,19 @@ def test_an_upload_takes_the_rules_of_the_catalog_top_it_looks_like(engine):
         assert [r.fired for r in e.rules] == [r.fired for r in catalog.rules]
 
 
+def test_explain_with_the_words_of_complete_explains_the_pair_as_ranked(engine):
+    """The words typed with a top fire rules in `complete`; `explain` given the same words scores the pair the same."""
+    w = engine.wardrobe
+    words = "a navy striped cotton shirt for the office, with jeans"
+    for top in w.items_in_slot("top")[:3]:
+        matches = engine.complete(top, k=5, text=words)
+        for m in matches:
+            e = engine.explain(top, m.item_id, text=words)
+            assert e.teacher_score == pytest.approx(m.teacher_score, abs=1e-4)
+            assert [r.name for r in e.rules if r.fired] == sorted([r.name for r in m.rules],
+                                                                  key=[x.name for x in e.rules].index)
+
+
 def test_explain_lists_every_rule(engine):
     w = engine.wardrobe
     top, bottom = w.items_in_slot("top")[1], w.items_in_slot("bottom")[1]

@@ -147,6 +147,7 @@ def bad_files(tmp_path_factory):
     buf = io.BytesIO()
     Image.open(EXAMPLE).convert("RGB").save(buf, "JPEG")
     (d / "truncated.jpg").write_bytes(buf.getvalue()[: len(buf.getvalue()) // 2])
+    Image.new("RGB", (10, 10), (20, 20, 20)).save(d / "tiny.png")
     big = np.full((6000, 6000, 3), 255, np.uint8)
     big[2000:4000, 2500:3500] = (30, 40, 120)
     Image.fromarray(big).save(d / "huge.jpg", quality=80)
@@ -167,6 +168,7 @@ def test_bad_images_get_readable_messages(served, bad_files):
         assert "not an image" in message(client, handle_file(str(bad_files / "notes.txt")), *args, api_name=api)
         assert "damaged or incomplete" in message(client, handle_file(str(bad_files / "truncated.jpg")), *args,
                                                   api_name=api)
+        assert "only 10 x 10 pixels" in message(client, handle_file(str(bad_files / "tiny.png")), *args, api_name=api)
     # a 6000 x 6000 photo is scaled down and answered
     gallery, summary = client.predict(handle_file(str(bad_files / "huge.jpg")), "", "", 3, api_name="/complete_look")
     assert len(gallery) == 3
@@ -199,3 +201,18 @@ def test_bad_text_ids_and_counts_get_readable_messages(served):
     # still serving
     gallery, _ = client.predict(None, top, "", 2, api_name="/complete_look")
     assert len(gallery) == 2
+
+
+def test_transparent_pictures_are_read_on_white():
+    """A cut-out product PNG (transparent around the garment) is put on white, not on black."""
+    from stylist_app.ui.common import open_image
+
+    cutout = Image.new("RGBA", (64, 64), (0, 0, 0, 0))
+    cutout.paste((200, 30, 30, 255), (16, 16, 48, 48))
+    for value in (cutout, np.asarray(cutout), cutout.convert("LA")):
+        img = open_image(value, "picture")
+        assert img.mode == "RGB" and img.getpixel((2, 2)) == (255, 255, 255)
+    assert open_image(cutout).getpixel((32, 32)) == (200, 30, 30)
+    palette = cutout.convert("P")  # a GIF-style palette picture with a transparent index
+    palette.info["transparency"] = palette.getpixel((0, 0))
+    assert open_image(palette).getpixel((2, 2)) == (255, 255, 255)

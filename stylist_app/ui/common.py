@@ -23,6 +23,7 @@ log = logging.getLogger("stylist")
 
 MAX_PIXELS = 40_000_000  # a 6000 x 6000 photo is 36 MP: accepted, then scaled down
 MAX_SIDE = 512  # uploads are scaled to this before encoding (the encoders use 224)
+MIN_SIDE = 32  # a smaller picture holds no garment to read
 MAX_TEXT = 300
 
 
@@ -53,7 +54,7 @@ def friendly(fn):
 
 def open_image(value, what: str = "image") -> Image.Image:
     """A PIL RGB image from a path, a PIL image or a numpy array, checked and scaled to MAX_SIDE."""
-    if value is None or value == "":
+    if value is None or (isinstance(value, str) and not value):
         raise BadInput(f"Please add an {what}.")
     if isinstance(value, dict) and "path" in value:  # gradio FileData
         value = value["path"]
@@ -65,11 +66,11 @@ def open_image(value, what: str = "image") -> Image.Image:
                     raise BadInput(f"That {what} is {w} x {h} pixels; please upload one under "
                                      f"{MAX_PIXELS // 1_000_000} megapixels.")
                 probe.draft("RGB", (MAX_SIDE, MAX_SIDE))  # JPEG: decode at reduced size, fast
-                img = probe.convert("RGB")
+                img = on_white(probe)
         elif isinstance(value, Image.Image):
-            img = value.convert("RGB")
+            img = on_white(value)
         else:
-            img = Image.fromarray(value).convert("RGB")
+            img = on_white(Image.fromarray(value))
     except BadInput:
         raise
     except Image.DecompressionBombError:
@@ -81,8 +82,21 @@ def open_image(value, what: str = "image") -> Image.Image:
     if img.width * img.height > MAX_PIXELS:
         raise BadInput(f"That {what} is {img.width} x {img.height} pixels; please upload one under "
                          f"{MAX_PIXELS // 1_000_000} megapixels.")
+    if min(img.size) < MIN_SIDE:
+        raise BadInput(f"That {what} is only {img.width} x {img.height} pixels, too small to see a garment in; "
+                       f"please upload a product photo at least {MIN_SIDE} pixels on its shorter side.")
     img.thumbnail((MAX_SIDE, MAX_SIDE))
     return img
+
+
+def on_white(img: Image.Image) -> Image.Image:
+    """RGB, with any transparent parts white (a cut-out product PNG would otherwise come out on black)."""
+    if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
+        rgba = img.convert("RGBA")
+        white = Image.new("RGB", rgba.size, (255, 255, 255))
+        white.paste(rgba, mask=rgba.getchannel("A"))
+        return white
+    return img.convert("RGB")
 
 
 def clean_text(text: str | None, required: bool = False, what: str = "description") -> str | None:

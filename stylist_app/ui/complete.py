@@ -25,7 +25,8 @@ def complete_look(engine, image, top_id, words, k):
                + f". Best: **{common.caption(wardrobe, best.item_id)}**, score {best.score:+.2f} "
                f"(student {best.student_score:+.2f}, with rules {best.teacher_score:+.2f}); rules fired: {fired}.\n\n"
                "Select a bottom to see every rule's confidence for the pair.")
-    return gallery, summary, {"top": top if isinstance(top, str) else image, "bottoms": [m.item_id for m in matches]}
+    return gallery, summary, {"top": top if isinstance(top, str) else image, "bottoms": [m.item_id for m in matches],
+                              "words": words}
 
 
 def render(engine, examples: dict) -> None:
@@ -54,6 +55,6 @@ def render(engine, examples: dict) -> None:
         top = state["top"]
         if not isinstance(top, str) or top not in engine.wardrobe.items:
             top = common.open_image(top, "picture of a top")
-        return rules.explain_pair(engine, top, state["bottoms"][evt.index])
+        return rules.explain_pair(engine, top, state["bottoms"][evt.index], state.get("words"))  # the same words
 
     gallery.select(friendly(pick), [state], [plot, scores], api_name=False)

@@ -16,9 +16,10 @@ def _status(fired: bool, polarity: int) -> str:
     return "did not fire" if not fired else ("fired, in favour (+)" if polarity > 0 else "fired, against (−)")
 
 
-def explain_pair(engine, top, bottom: str):
-    """(per-rule confidence table for the plot, the scores in words) of one pair."""
-    e = engine.explain(top, bottom)
+def explain_pair(engine, top, bottom: str, words: str | None = None):
+    """(per-rule confidence table for the plot, the scores in words) of one pair; `words` about the top, as the
+    look was completed with."""
+    e = engine.explain(top, bottom, text=words)
     table = pd.DataFrame([{"rule": r.name, "confidence": round(r.confidence, 4), "status": _status(r.fired, r.polarity),
                            "contribution": round(r.contribution, 4), "says": r.text} for r in e.rules])
     fired = [r for r in e.rules if r.fired]
