@@ -515,6 +515,32 @@ def test_folder_empty_outfits(tmp_path):
         load(f"folder:{root}")
 
 
+SHOP_CATEGORIES = {  # category words of real shop catalogs (a 44k-product fashion shop's, among others) -> slot
+    "Topwear": "top", "Tshirts": "top", "T-shirts": "top", "Kurtas": "top", "Kurtis": "top", "Tunics": "top",
+    "Bottomwear": "bottom", "Jeans": "bottom", "Track Pants": "bottom", "Capris": "bottom", "Leggings": "bottom",
+    "Dresses": "dress", "Sarees": "dress", "Nightdress": "dress", "Jumpsuit": "dress",
+    "Jackets": "outerwear", "Blazers": "outerwear", "Waistcoat": "outerwear",
+    "Footwear": "shoes", "Casual Shoes": "shoes", "Sports Shoes": "shoes", "Flip Flops": "shoes", "Heels": "shoes",
+    "Sandal": "shoes", "Flats": "shoes",
+    "Handbags": "bag", "Clutches": "bag", "Backpacks": "bag", "Waist Pouch": "bag",
+    "Eyewear": "accessory", "Watches": "accessory", "Belts": "accessory", "Wallets": "accessory", "Caps": "accessory",
+    "Headwear": "accessory", "Mufflers": "accessory", "Stoles": "accessory", "Dupatta": "accessory",
+    "Jewellery": "accessory", "Cufflinks": "accessory", "Socks": "accessory", "Ties": "accessory",
+}
+
+
+def test_a_shop_style_catalog_imports(tmp_path):
+    """`folder:` maps the category words real shops use to slots, without a slot column."""
+    root = tmp_path / "shop"
+    rows = []
+    for k, category in enumerate(SHOP_CATEGORIES):
+        _image(root / "images" / f"{k}.jpg")
+        rows.append([str(1000 + k), f"images/{k}.jpg", f"Product {k}", category])
+    _csv(root / "items.csv", ["id", "image", "title", "category"], rows)
+    w = load(f"folder:{root}")
+    assert {it.category: it.slot for it in w.items.values()} == SHOP_CATEGORIES
+
+
 def test_folder_bad_slot_and_unknown_category(tmp_path):
     root = _folder(tmp_path / "cat")
     _csv(root / "items.csv", ["id", "image", "title", "category"], [["a1", "img/a1.png", "Thing", "gizmo"]])

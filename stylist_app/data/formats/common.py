@@ -9,23 +9,27 @@ outerwear, "boot cut jeans" a bottom, "versace jeans clutch" a bag. A plural is 
 its singular ("dresses" -> "dress"). Names with no garment word (beauty, furniture, "gucci")
 map to None; each reader says what it does with those.
 
-    top        top, t-shirt/tee, shirt, blouse, sweater/jumper/pullover,
+    top        top/topwear, t-shirt/tee/tshirt, shirt, blouse, sweater/jumper/pullover,
                sweatshirt, hoodie, cardigan, tank top/tank/camisole/cami, polo, bodysuit,
-               tunic, turtleneck
+               tunic/kurta/kurti, turtleneck
     bottom     jeans/jean, trousers/pants/slacks, shorts/bermudas, skirt/skort, leggings,
-               joggers/sweatpants, chinos, culottes, capris, bottom
-    dress      dress, gown, jumpsuit/playsuit/romper/overall/dungarees
+               joggers/sweatpants, chinos, culottes, capris, bottom/bottomwear
+    dress      dress/nightdress, gown/nightgown, saree/sari, jumpsuit/playsuit/romper/overall/dungarees
     outerwear  jacket/bomber/anorak/windbreaker/overshirt/cazadora, coat/overcoat/trench/
                trenchcoat/parka/puffer/cape/poncho, blazer, vest/gilet/waistcoat, kimono, outerwear
     shoes      shoes/footwear, boots/booties, sneakers/trainers, heels/pumps/stilettos,
-               sandals/espadrilles/wedges, loafers/oxfords/brogues/moccasins, flats/ballerinas,
-               slippers/mules/clogs
-    bag        bag/handbag/purse/satchel/duffel/shopper/crossbody, tote, clutch/pochette,
+               sandals/espadrilles/wedges/flip-flops, loafers/oxfords/brogues/moccasins,
+               flats/ballerinas, slippers/mules/clogs
+    bag        bag/handbag/purse/satchel/duffel/shopper/crossbody/pouch, tote, clutch/pochette,
                backpack/rucksack
-    accessory  hat/fedora/beret/turban, cap/snapback, beanie, scarf/foulard/kerchief/shawl,
-               belt, sunglasses/glasses/eyewear, necklace/pendant/choker, earrings, bracelet/
-               bangle, ring, brooch, watch, gloves/mittens, tie, socks/tights, headband/hairband,
-               wallet, umbrella, keyring, jewellery/jewelry, accessory
+    accessory  hat/fedora/beret/turban/headwear, cap/snapback, beanie, scarf/foulard/kerchief/
+               shawl/stole/muffler/dupatta, belt, sunglasses/glasses/eyewear, necklace/pendant/
+               choker, earrings, bracelet/bangle, ring, brooch/cufflinks, watch, gloves/mittens,
+               tie, socks/tights, headband/hairband, wallet, umbrella, keyring, jewellery/jewelry,
+               accessory
+
+Real shops' category words are covered too ("Topwear", "Bottomwear", "Footwear", "Eyewear",
+"Tshirts", "Flip Flops", "Kurtas", "Waist Pouch", ...: tests/test_formats.py lists them).
 """
 from __future__ import annotations
 
@@ -43,7 +47,7 @@ log = logging.getLogger("stylist")
 # slot -> lines of words naming one fine type: "name: word word ..." or "name word word ..."
 # (then the first word is the name). Every word maps to (slot, name).
 _TYPE_WORDS = {
-    "top": """top tops
+    "top": """top tops topwear upperwear
         t-shirt t-shirts tee tees tshirt
         shirt
         blouse
@@ -54,7 +58,7 @@ _TYPE_WORDS = {
         tank top: tank camisole cami
         polo poloshirt
         bodysuit
-        tunic
+        tunic kurta kurtas kurti kurtis
         turtleneck""",
     "bottom": """jeans jean
         trousers trouser pants pant slacks
@@ -65,9 +69,10 @@ _TYPE_WORDS = {
         chinos chino
         culottes
         capris capri
-        bottom bottoms""",
-    "dress": """dress
-        gown
+        bottom bottoms bottomwear""",
+    "dress": """dress nightdress
+        gown nightgown
+        saree: saree sarees sari
         jumpsuit playsuit romper overall overalls dungarees""",
     "outerwear": """jacket bomber anorak windbreaker overshirt cazadora
         coat overcoat trench trenchcoat parka puffer cape poncho
@@ -79,18 +84,18 @@ _TYPE_WORDS = {
         boots boot booties bootie
         sneakers sneaker trainers trainer
         heels heel pumps pump stilettos stiletto
-        sandals sandal espadrilles espadrille wedges
+        sandals sandal espadrilles espadrille wedges flip-flops flipflops flops
         loafers loafer oxfords oxford brogues brogue moccasins moccasin
         flats ballerinas ballerina
         slippers slipper mules mule clogs clog""",
-    "bag": """bag handbag purse satchel duffel shopper crossbody
+    "bag": """bag handbag purse satchel duffel shopper crossbody pouch
         tote
         clutch pochette
         backpack rucksack""",
-    "accessory": """hat fedora beret turban
+    "accessory": """hat fedora beret turban headwear
         cap snapback
         beanie
-        scarf scarves foulard kerchief shawl
+        scarf scarves foulard kerchief shawl stole stoles muffler mufflers dupatta dupattas
         belt
         sunglasses glasses eyewear
         necklace pendant choker
@@ -98,6 +103,7 @@ _TYPE_WORDS = {
         bracelet bangle
         ring
         brooch
+        cufflinks
         watch
         gloves glove mittens
         tie
