@@ -43,8 +43,8 @@ from stylist_app import features
 from stylist_app.features import image_features, text_features
 from stylist_app.models.akd import BottomMatch, PairExplanation, TopQuery
 from stylist_app.models import bilstm
-from stylist_app.models.bilstm import BlankAnswer, BuiltOutfit, ItemTable, ScoredOutfit
-from stylist_app.models.encoders import make_image_encoder, make_text_encoder
+from stylist_app.models.bilstm import BlankAnswer, BuiltOutfit, ItemTable, ScoredOutfit, WordReading
+from stylist_app.models.encoders import make_image_encoder, make_text_encoder, words
 from stylist_app.models.gan import Design
 from stylist_app.models.fnd import Recommendations
 from stylist_app.models.registry import MODELS
@@ -257,6 +257,25 @@ class StylistEngine:
         uploads = iter(range(table.n_catalog, len(table.names)))
         return bundle, table, [next(uploads) if isinstance(x, Image.Image) else bundle.rows[x] for x in items]
 
+    def read_words(self, text: str) -> WordReading:
+        """Which words of `text` the outfit model knows, and for each one it does not, the known words nearest in
+        meaning (MiniLM cosine over the model's vocabulary; the vocabulary's vectors are computed once)."""
+        vocab = self.model("bilstm").vocabulary()
+        said = list(dict.fromkeys(words(text)))
+        if vocab is None:  # a MiniLM text side reads any word
+            return WordReading(said, {})
+        known = set(vocab)
+        unknown = [w for w in said if w not in known]
+        if not unknown:
+            return WordReading(said, {})
+        minilm = self.pretrained_encoder("text", "minilm")
+        with self.inference():
+            table = self.cached(("bilstm", "vocabulary vectors"),
+                                lambda: torch.nn.functional.normalize(minilm(list(vocab)).float(), dim=-1))
+            asked = torch.nn.functional.normalize(minilm(unknown).float(), dim=-1)
+            nearest = (asked @ table.T).topk(min(3, len(vocab)), dim=-1).indices.tolist()
+        return WordReading([w for w in said if w in known], {w: [vocab[k] for k in row] for w, row in zip(unknown, nearest)})
+
     def build_outfit(self, images=(), text: str | None = None, length: int | None = None,
                      beam: int = 4) -> BuiltOutfit:
         """An outfit from one or more images (catalog ids or PIL images), images + text, or text alone.
@@ -265,9 +284,16 @@ class StylistEngine:
         generated item moves towards the words (f_i + v_q); `length`: number of items (None: the
         model decides). Each item comes with the alternatives weighed for its position.
         """
+        text = (text or "").strip() or None
+        reading = self.read_words(text) if text else None
+        if reading is not None and not reading.understood:
+            raise BadInput(f"The outfit model knows none of these words: {reading.describe_unknown()}. "
+                           "Try those, or a colour, pattern, material or garment type.")
         with self.inference():
             bundle, table, rows = self._outfit_items(list(images))
-            return bundle.build_outfit(table, rows, (text or "").strip() or None, length, beam)
+            outfit = bundle.build_outfit(table, rows, text, length, beam)
+        outfit.words = reading
+        return outfit
 
     def fill_in_blank(self, outfit, blank: int, candidates) -> BlankAnswer:
         """The candidates ranked by the compatibility of `outfit` with each put in at position `blank`

@@ -206,6 +206,18 @@ def test_bundle_fill_in_blank_ranks_the_completed_outfits(bundle, small_wardrobe
         assert answer.outfit == sorted(q.context() + (best,), key=lambda i: SLOT_ORDER[small_wardrobe.items[i].slot])
 
 
+def test_words_the_model_does_not_know_are_listed_with_known_neighbours(engine):
+    vocab = engine.model("bilstm").vocabulary()
+    known = next(w for w in vocab if len(w) > 3)
+    built = engine.build_outfit(text=f"{known} sequin gold {known}")
+    assert built.words.understood == [known]
+    assert list(built.words.unknown) == ["sequin", "gold"]
+    assert all(len(near) == 3 and set(near) <= set(vocab) for near in built.words.unknown.values())
+    assert built.words.describe_unknown().startswith("sequin (nearest known: ")
+    with pytest.raises(BadInput, match=r"knows none of these words: sequin \(nearest known: [a-z]+"):
+        engine.build_outfit(text="sequin")
+
+
 def test_engine_mistakes_are_bad_input(engine, small_wardrobe):
     """A person's mistake in the outfit builder's calls is BadInput with a readable sentence."""
     outfit = list(small_wardrobe.split_outfits("test")[0].items)
@@ -214,7 +226,7 @@ def test_engine_mistakes_are_bad_input(engine, small_wardrobe):
                         (lambda: engine.fill_in_blank(outfit[1:], 0, []), "at least one candidate"),
                         (lambda: engine.fill_in_blank(outfit[1:], len(outfit), outfit[:1]), "blank's position"),
                         (lambda: engine.build_outfit(), "at least one"),
-                        (lambda: engine.build_outfit(outfit[:1], text="zzzz qqqq"), "no word"),
+                        (lambda: engine.build_outfit(outfit[:1], text="zzzz qqqq"), "knows none of these words: zzzz"),
                         (lambda: engine.build_outfit(outfit[:1], length=9), "length")):
         with pytest.raises(BadInput, match=match):
             call()

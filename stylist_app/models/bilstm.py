@@ -130,10 +130,23 @@ class OutfitItem:
 
 
 @dataclass
+class WordReading:
+    """The words of a request the outfit model understood, and for each it does not know, known words near it."""
+
+    understood: list[str]
+    unknown: dict[str, list[str]]
+
+    def describe_unknown(self) -> str:
+        """e.g. "sequin (nearest known: satin, silk, velvet), gold (nearest known: yellow, mustard, camel)"."""
+        return ", ".join(f"{w} (nearest known: {', '.join(near)})" if near else w for w, near in self.unknown.items())
+
+
+@dataclass
 class BuiltOutfit:
     items: list[OutfitItem]  # in slot order
     score: float  # compatibility: average forward + backward log-likelihood per prediction
     text: str | None = None
+    words: WordReading | None = None  # the engine's reading of `text`
 
 
 @dataclass
@@ -587,6 +600,10 @@ class Bundle(nn.Module):
             m.set_catalog(ids, feats, slots, texts, text_feats)
 
     # ------------------------------------------------------------ the outfit builder's calls
+    def vocabulary(self) -> list[str] | None:
+        """The words the text side knows (bag of words), or None when it reads any word (MiniLM)."""
+        return list(self.config.vocab) if self.config.text_encoder == "bow" else None
+
     @property
     def rows(self) -> dict[str, int]:
         """Catalog id -> its row in `table()`."""

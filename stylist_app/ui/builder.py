@@ -35,6 +35,10 @@ def build_outfit(engine, image, ids, words, length):
              "also weighed": ", ".join(f"{a} ({v:.2f})" for a, v in it.alternatives[1:4])} for it in out.items]
     text = (f"**{len(out.items)} items**, compatibility **{out.score:.3f}** (mean forward + backward "
             "log-likelihood per step; higher is better)" + (f", steered by *{words}*" if words else "") + ".")
+    if out.words is not None:
+        text += f"\n\nUnderstood: {', '.join(out.words.understood)}."
+        if out.words.unknown:
+            text += f" Not known to the model: {out.words.describe_unknown()}."
     return gallery, text, pd.DataFrame(rows)
 
 
