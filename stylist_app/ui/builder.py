@@ -31,8 +31,12 @@ def build_outfit(engine, image, ids, words, length):
     gallery = [(_picture(engine, uploads, it.item), f"{it.slot} · {HOW.get(it.how, it.how)} · "
                 + ("your picture" if it.item.startswith("upload-") else common.caption(wardrobe, it.item)))
                for it in out.items]
+    def weighed(it, how: str) -> str:  # each column one kind of score: the LSTM's, or the match to the words
+        return ", ".join(f"{a} ({v:.2f})" for a, v in it.alternatives[1:4]) if it.how == how else ""
+
     rows = [{"slot": it.slot, "item": it.item, "how": HOW.get(it.how, it.how),
-             "also weighed": ", ".join(f"{a} ({v:.2f})" for a, v in it.alternatives[1:4])} for it in out.items]
+             "also weighed: log-probability of the next item": weighed(it, "generated"),
+             "also weighed: cosine to your words": weighed(it, "text")} for it in out.items]
     text = (f"**{len(out.items)} items**, compatibility **{out.score:.3f}** (mean forward + backward "
             "log-likelihood per step; higher is better)" + (f", steered by *{words}*" if words else "") + ".")
     if out.words is not None:
