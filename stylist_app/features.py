@@ -185,13 +185,27 @@ def write_shipped(folder: str | Path, arrays: dict) -> list[Path]:
     file under SHIPPED_FILE_BYTES (a larger array is split by rows), replacing what was there; return the files."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    for old in folder.glob("*.safetensors"):
-        old.unlink()
     paths = []
     for key, (ids, array, name) in sorted(arrays.items(), key=lambda kv: kv[1][2]):
-        paths += _write(folder / f"{key}.safetensors", key, ids, array, name,
-                        np.float16 if np.issubdtype(array.dtype, np.floating) else None, SHIPPED_FILE_BYTES)
+        stored = np.float16 if np.issubdtype(array.dtype, np.floating) else array.dtype
+        path = folder / f"{key}.safetensors"
+        if _unchanged(path, key, ids, array.astype(stored)):  # the same bytes again would still churn git
+            paths += [path] + sorted(folder.glob(f"{key}.*.safetensors"))
+        else:
+            paths += _write(path, key, ids, array, name, stored, SHIPPED_FILE_BYTES)
+    for old in set(folder.glob("*.safetensors")) - set(paths):
+        old.unlink()
     return paths
+
+
+def _unchanged(path: Path, key: str, ids: list[str], stored: np.ndarray) -> bool:
+    """Whether the shipped file(s) at `path` already hold exactly `stored`."""
+    try:
+        with safe_open(str(path), "np") as f:
+            meta = f.metadata() or {}
+        return meta.get("sha256") == _checksum(stored) and _read(path, key, ids) is not None
+    except (SafetensorError, OSError, ValueError):
+        return False
 
 
 def _lookup(key: str, ids: list[str], cache_dir) -> np.ndarray | None:

@@ -149,6 +149,16 @@ def test_arrays_a_model_holds_are_shared(tmp_path, counting):
     assert b is a and len(counting) == 1  # one copy while someone holds it
 
 
+def test_shipping_the_same_arrays_again_leaves_the_files_alone(tmp_path, shipped):
+    w, first, path = shipped
+    before = path.read_bytes(), path.stat().st_mtime_ns
+    (path.parent / ("f" * 32 + ".safetensors")).write_bytes(b"left over")
+    ids = list(w.items)
+    assert features.write_shipped(path.parent, {path.stem: (ids, first, "thumbnail")}) == [path]
+    assert (path.read_bytes(), path.stat().st_mtime_ns) == before  # no churn in git
+    assert [p.name for p in path.parent.iterdir()] == [path.name]  # what is no longer shipped is removed
+
+
 def test_shipped_files_are_read_before_the_cache(tmp_path, shipped, counting):
     w, first, path = shipped
     assert len(counting) == 1 and path.stat().st_size < first.nbytes  # stored as float16

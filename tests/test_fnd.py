@@ -186,6 +186,9 @@ def test_train_records_validation_only_and_saves_every_seeds_nets(small_wardrobe
     assert bundle.teacher is bundle.run(0, "teacher") and bundle.student is bundle.run(0, "student")
 
 
+ATOL_HALF = 0.005  # a few pairs of the small wardrobe's validation flip: the checkpoint stores float16 weights
+
+
 def test_evaluate_scores_every_saved_net(small_wardrobe, trained, metrics):
     out, _ = trained
     for key in fnd.MODELS:
@@ -195,12 +198,13 @@ def test_evaluate_scores_every_saved_net(small_wardrobe, trained, metrics):
         assert metrics[key]["ndcg@10_std"] == pytest.approx(np.std(values, ddof=1))
     assert metrics["student"]["params"] < metrics["teacher"]["params"]
     assert 0.5 < metrics["oracle"]["auc"] <= 1
-    # On the validation likes, the saved nets give exactly what training recorded at their best epoch.
+    # On the validation likes, the saved nets give what training recorded at their best epoch (up to the float16
+    # rounding of the saved weights).
     valid = evaluate_fnd.evaluate(small_wardrobe, out, split="valid", device="cpu")
     recorded = entry(out, "fnd")["metrics"]["valid"]
     for key in fnd.MODELS:
         for got, want in zip(valid[key]["seeds"], recorded[key]["seeds"]):
-            assert got == pytest.approx(want, abs=1e-6)
+            assert got == pytest.approx(want, abs=ATOL_HALF)
 
 
 def test_scores_stay_float32_under_autocast(small_wardrobe, trained):
