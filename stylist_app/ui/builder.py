@@ -34,16 +34,18 @@ def build_outfit(engine, image, ids, words, length):
     def weighed(it, how: str) -> str:  # each column one kind of score: the LSTM's, or the match to the words
         return ", ".join(f"{a} ({v:.2f})" for a, v in it.alternatives[1:4]) if it.how == how else ""
 
-    rows = [{"slot": it.slot, "item": it.item, "how": HOW.get(it.how, it.how),
-             "also weighed: log-probability of the next item": weighed(it, "generated"),
-             "also weighed: cosine to your words": weighed(it, "text")} for it in out.items]
+    rows = pd.DataFrame([{"slot": it.slot, "item": it.item, "how": HOW.get(it.how, it.how),
+                          "also weighed (log-probability)": weighed(it, "generated"),
+                          "also weighed (cosine to the LSTM's pick + 1.5 x cosine to your words)": weighed(it, "text")}
+                         for it in out.items])
+    rows = rows.loc[:, (rows != "").any()]  # a column no item was chosen by is left out
     text = (f"**{len(out.items)} items**, compatibility **{out.score:.3f}** (mean forward + backward "
             "log-likelihood per step; higher is better)" + (f", steered by *{words}*" if words else "") + ".")
     if out.words is not None:
         text += f"\n\nUnderstood: {', '.join(out.words.understood)}."
         if out.words.unknown:
             text += f" Not known to the model: {out.words.describe_unknown()}."
-    return gallery, text, pd.DataFrame(rows)
+    return gallery, text, rows
 
 
 def fill_blank(engine, outfit_ids, blank, candidate_ids):
