@@ -88,6 +88,7 @@ def test_rule_attention_for_a_pair_and_across_the_test_set(served):
     client, engine = served
     top, bottom = client.predict(api_name="/worn_pair")
     assert engine.wardrobe.items[top].slot == "top" and engine.wardrobe.items[bottom].slot == "bottom"
+    assert engine.model("akd").matcher.fires([top], [bottom]).any()  # a pair worth explaining: some rule fires
     pictures, plot, text = client.predict(top, bottom, api_name="/explain_pair")
     assert len(pictures) == 2 and "Student (no rules)" in text and "teacher (with rules)" in text
     rows = plot["data"]

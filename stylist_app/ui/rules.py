@@ -45,7 +45,8 @@ def pair_outputs():
 
 
 def worn_pairs(engine, split: str = "test") -> list[tuple[str, str]]:
-    """(top, bottom) of each `split` outfit that has both (found once per engine)."""
+    """(top, bottom) of each `split` outfit that has both and on which some rule fires (every such pair when no
+    rule fires on any): the pairs worth explaining (found once per engine)."""
     def find():
         items = engine.wardrobe.items
         pairs = []
@@ -54,7 +55,10 @@ def worn_pairs(engine, split: str = "test") -> list[tuple[str, str]]:
             bottoms = [i for i in o.items if items[i].slot == "bottom"]
             if tops and bottoms:
                 pairs.append((tops[0], bottoms[0]))
-        return pairs
+        if not pairs:
+            return pairs
+        fires = engine.model("akd").matcher.fires([t for t, _ in pairs], [b for _, b in pairs]).any(1)
+        return [pair for pair, fired in zip(pairs, fires) if fired] or pairs
 
     return engine.cached(("ui", "worn pairs", split), find)
 
