@@ -119,7 +119,8 @@ def cmd_train(args) -> None:
         entry = spec.impl().train(wardrobe, args.out, epochs=args.epochs, device=args.device)
         if is_main_process():  # under torchrun, rank 0 wrote it
             print(f"{spec.name}: wrote {Path(args.out) / entry['file']} ({time.time() - t0:.1f}s)")
-    if is_main_process() and (Path(args.out) / SHIPPED).is_dir():  # the rule: new weights ship with their catalog files
+    # the rule: new weights ship with their catalog files (those of the default builtin wardrobe)
+    if is_main_process() and args.data == "builtin" and (Path(args.out) / SHIPPED).is_dir():
         print(f"refreshing the shipped catalog files in {Path(args.out) / SHIPPED}")
         cache_build(args.out, args.data)
 

@@ -4,12 +4,14 @@ Quick AKD and Bi-LSTM checkpoints of the small studio wardrobe (thumbnail featur
 the shipped ones; FND, DVBPR and the GAN have no checkpoint here, so their calls say skipped.
 """
 import json
+import shutil
+import weakref
 from pathlib import Path
 
 import pytest
 import torch
 
-from stylist_app import bench
+from stylist_app import bench, features
 from stylist_app.cli import main
 from stylist_app.engine import StylistEngine
 from stylist_app.models import akd, bilstm
@@ -95,3 +97,23 @@ def test_cold_start_serves_a_fresh_home_without_encoding():
     assert out["first_page_s"] > 0 and out["warm_start_s"] > 0 and out["peak_mb"] > 0
     lines = " ".join(out["start_lines"])
     assert "catalog builtin loaded" in lines and "page built" in lines and "first calls prepared" in lines
+
+
+def test_cache_build_ships_what_a_start_reads(checkpoints, small_dir, tmp_path, monkeypatch):
+    """`stylist cache build` writes DIR/catalog; an engine started on it in a fresh cache computes nothing."""
+    shipped = tmp_path / "ckpt"
+    shutil.copytree(checkpoints, shipped)
+    assert main(["cache", "build", "--checkpoints", str(shipped), "--data", f"builtin:{small_dir}"]) == 0
+    files = sorted((shipped / features.SHIPPED).glob("*.safetensors"))
+    assert files and all(f.stat().st_size < features.SHIPPED_FILE_BYTES for f in files)
+
+    def computed(what, *args):
+        raise AssertionError(f"computed instead of read from the shipped files: {what}")
+
+    monkeypatch.setenv("STYLIST_CACHE", str(tmp_path / "fresh-cache"))
+    monkeypatch.setattr(features, "_shipped", [])
+    monkeypatch.setattr(features, "_live", weakref.WeakValueDictionary())
+    monkeypatch.setattr(features, "announce", computed)
+    threads = torch.get_num_threads()
+    StylistEngine.from_checkpoints(shipped, data=f"builtin:{small_dir}", device="cpu").warm_up()
+    torch.set_num_threads(threads)
