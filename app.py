@@ -5,12 +5,16 @@ STYLIST_DEVICE (auto | cpu | cuda; auto takes the GPU when there is one), STYLIS
 """
 import os
 import sys
-
-from stylist_app.data.schema import DataError
-from stylist_app.errors import BadInput
-from stylist_app.ui import launch
+import time
 
 if __name__ == "__main__":
+    started = time.perf_counter()
+    print("stylist: starting (importing torch and gradio)", file=sys.stderr, flush=True)
+    from stylist_app.data.schema import DataError
+    from stylist_app.errors import BadInput
+    from stylist_app.ui import launch
+
+    print(f"stylist: libraries imported in {time.perf_counter() - started:.1f} s", file=sys.stderr, flush=True)
     on_space = bool(os.environ.get("SPACE_ID"))
     try:
         launch(data=os.environ.get("STYLIST_DATA", "builtin"),
