@@ -178,12 +178,11 @@ class StylistEngine:
                 with contextlib.suppress(BadInput):  # a catalog without test pairs: the tab says so when asked
                     self.rule_overview("test")
             if "bilstm" in self.models:
-                bundle = self.models["bilstm"]
-                self.cached(("bilstm", "table"), bundle.table)
-                self.pretrained_encoder("image", bundle.config.image_encoder)
+                self.outfit_table()
+                self.pretrained_encoder("image", self.models["bilstm"].config.image_encoder)
             if "fnd" in self.models:
                 for which in ("student", "teacher"):
-                    self.cached(("fnd", which), lambda: self.models["fnd"].item_vectors(which))
+                    self.fnd_item_vectors(which)
                     self.models["fnd"].params(which)
             if "dvbpr" in self.models:
                 self.models["dvbpr"].item_vectors()
@@ -239,6 +238,10 @@ class StylistEngine:
         return self.cached(("akd", "overview", split), build)
 
     # ---------------------------------------------------------------- bilstm: outfit builder
+    def outfit_table(self) -> ItemTable:
+        """The Bi-LSTM's table of the catalog's items (built once, kept)."""
+        return self.cached(("bilstm", "table"), self.model("bilstm").table)
+
     def _outfit_items(self, items: list) -> tuple[bilstm.Bundle, ItemTable, list[int]]:
         """(the Bi-LSTM bundle, its item table, the items' rows) for catalog ids and PIL images.
 
@@ -249,7 +252,7 @@ class StylistEngine:
         bad = [x for x in items if not isinstance(x, Image.Image) and not (isinstance(x, str) and x in bundle.rows)]
         if bad:
             raise BadInput(f"{bad[0]!r} is neither a catalog item id nor a picture.")
-        table = self.cached(("bilstm", "table"), bundle.table)
+        table = self.outfit_table()
         pictures = [x for x in items if isinstance(x, Image.Image)]
         if pictures:
             image = self.pretrained_encoder("image", bundle.config.image_encoder)
@@ -326,6 +329,10 @@ class StylistEngine:
         return random.Random(seed).choice(questions)
 
     # ---------------------------------------------------------------- fnd: outfits for you
+    def fnd_item_vectors(self, which: str) -> torch.Tensor:
+        """The served FND "student"'s or "teacher"'s catalog item vectors (read or computed once, kept)."""
+        return self.cached(("fnd", which), lambda: self.model("fnd").item_vectors(which))
+
     def recommend_outfits(self, user: str, k: int = 10, model: str = "student") -> Recommendations:
         """The k catalog outfits the shopper has not liked that FND's compressed student (or its teacher)
         scores highest, with the time the ranking took and the model's size.
@@ -342,8 +349,7 @@ class StylistEngine:
         if not isinstance(k, int) or k < 1:
             raise BadInput(f"Ask for at least one outfit, as a whole number (k was {k!r}).")
         with self.inference():
-            items = self.cached(("fnd", model), lambda: bundle.item_vectors(model))
-            return bundle.recommend(user, k, model, items)
+            return bundle.recommend(user, k, model, self.fnd_item_vectors(model))
 
     def design(self, user: str | None = None, liked_items=(), category: str | None = None, n: int = 4,
                eta: float = 1.0, steps: int = 50, seed: int = 0, from_item: str | None = None,

@@ -199,11 +199,11 @@ def write_shipped(folder: str | Path, arrays: dict) -> list[Path]:
 
 
 def _unchanged(path: Path, key: str, ids: list[str], stored: np.ndarray) -> bool:
-    """Whether the shipped file(s) at `path` already hold exactly `stored`."""
+    """Whether the shipped file(s) at `path` already hold exactly `stored`, whole and for these ids."""
     try:
+        _read(path, key, ids)  # raises unless every part is there, for these ids, with the recorded checksum
         with safe_open(str(path), "np") as f:
-            meta = f.metadata() or {}
-        return meta.get("sha256") == _checksum(stored) and _read(path, key, ids) is not None
+            return (f.metadata() or {}).get("sha256") == _checksum(stored)
     except (SafetensorError, OSError, ValueError):
         return False
 
@@ -261,6 +261,18 @@ def cached_per_image(wardrobe: Wardrobe, parts: list, compute: Callable[[], np.n
     ids = list(wardrobe.items)
     key = _key(itertools.chain(parts, (p for i in ids for p in (i, _image_identity(wardrobe.items[i])))))
     return _cached(key, ids, compute, name, cache_dir, what, device)
+
+
+def trained_vectors(wardrobe: Wardrobe, name: str, weights_hash: str | None, parts: list,
+                    compute: Callable[[], np.ndarray], device) -> np.ndarray:
+    """(N, d) item vectors a trained model computes from the catalog's pictures: cached like features, under a
+    key that holds its weights file's hash (so they ship with its checkpoint, `stylist cache build`); simply
+    computed when the weights did not come from a checkpoint file (`weights_hash` None)."""
+    if weights_hash is None:
+        return compute()
+    device = torch.device(device)
+    return cached_per_image(wardrobe, [f"{name}-vectors", *parts, weights_hash, device.type], compute, name, None,
+                            f"computing {name}'s item vectors of {len(wardrobe.items):,} items", device)[1]
 
 
 def uint8_pixels(images, size: int) -> torch.Tensor:

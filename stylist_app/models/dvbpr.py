@@ -51,7 +51,7 @@ from stylist_app.data.schema import Wardrobe
 from stylist_app.data.tasks import HeldOutPurchases, Purchases
 from stylist_app.errors import BadInput
 from stylist_app.evaluate import per_user_auc
-from stylist_app.features import cached_per_image, catalog_pixels, image_features
+from stylist_app.features import catalog_pixels, image_features, trained_vectors
 from stylist_app.train import TrainConfig, fit, pick_device
 
 NAME = "dvbpr"
@@ -357,12 +357,7 @@ class Bundle(nn.Module):
                     with torch.inference_mode(False), torch.no_grad():
                         return self.dvbpr.item_vectors().cpu().numpy()
 
-                if self.weights_hash is None:
-                    vectors = compute()
-                else:
-                    vectors = cached_per_image(self.wardrobe, ["dvbpr-vectors", self.weights_hash, device.type], compute,
-                                               NAME, None, f"computing DVBPR's vectors of {len(self.item_rows):,} items",
-                                               device)[1]
+                vectors = trained_vectors(self.wardrobe, NAME, self.weights_hash, [], compute, device)
                 self._vectors = torch.as_tensor(vectors, dtype=torch.float32, device=device)  # design differentiates through it
             return self._vectors
 

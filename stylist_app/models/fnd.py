@@ -95,7 +95,7 @@ from stylist_app import checkpoints
 from stylist_app.data.schema import SLOT_ORDER, SLOTS, DataError
 from stylist_app.data.tasks import LikesRanking, held_out_likes, like_splits
 from stylist_app.evaluate import likes_ranking_metrics, mean_and_spread
-from stylist_app.features import cached_per_image, catalog_pixels, image_features
+from stylist_app.features import catalog_pixels, image_features, trained_vectors
 from stylist_app.models.encoders import make_image_encoder
 from stylist_app.train import TrainConfig, cpu_threads, fit, pick_device, seed_everything
 
@@ -368,17 +368,15 @@ class Bundle(nn.Module):
             raise ValueError(f"which must be 'student' or 'teacher', not {which!r}")
         return self.teacher if which == "teacher" else self.student
 
-    def set_catalog(self, wardrobe, device, inputs: bool = True) -> None:
+    def set_catalog(self, wardrobe, device) -> None:
         """Give every net the wardrobe's catalog (its users must be those the nets were trained on): its slots and
-        outfits, and with `inputs` its item inputs (image features, thumbnails), else those are read the first
-        time any net computes an item vector (`load_inputs`)."""
+        outfits; the item inputs (image features, thumbnails) are read the first time any net computes an item
+        vector (`load_inputs`)."""
         self.data, self.wardrobe = Interactions.from_wardrobe(wardrobe), wardrobe
         slots, members = self.data.slots.to(device), self.data.members.to(device)
         for run in self.runs.values():
             for net in run.values():
                 net.set_catalog(torch.zeros(0, device=device), slots, members, self.load_inputs)
-        if inputs:
-            self.load_inputs()
 
     def load_inputs(self) -> None:
         """Every net's item inputs: the teacher's cached image features, the students' thumbnails."""
@@ -397,13 +395,7 @@ class Bundle(nn.Module):
             with torch.inference_mode():
                 return net.item_vectors().cpu().numpy()
 
-        if self.weights_hash is None:
-            vectors = compute()
-        else:
-            vectors = cached_per_image(self.wardrobe, ["fnd-vectors", which, self.weights_hash, net.seed.device.type],
-                                       compute, NAME, None,
-                                       f"computing the FND {which}'s vectors of {len(self.data.item_ids):,} items",
-                                       net.seed.device)[1]
+        vectors = trained_vectors(self.wardrobe, NAME, self.weights_hash, [which], compute, net.seed.device)
         return torch.as_tensor(vectors, dtype=torch.float32, device=net.seed.device)
 
     @functools.cached_property
@@ -602,6 +594,6 @@ def load(checkpoint_dir, wardrobe, device="cpu") -> Bundle:
     checkpoints.load(checkpoint_dir, NAME, bundle)
     device = pick_device(str(device))
     bundle.to(device).eval()
-    bundle.set_catalog(wardrobe, device, inputs=False)
+    bundle.set_catalog(wardrobe, device)
     bundle.weights_hash = checkpoints.file_hash(checkpoint_dir, NAME)
     return bundle

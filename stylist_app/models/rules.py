@@ -32,8 +32,9 @@ def _pattern(phrases: tuple[str, ...]) -> re.Pattern:
 
 def _matches(phrases: tuple[str, ...], pattern: re.Pattern, texts: list[str], words: list[set[str]]) -> list[bool]:
     """Whether each (lower-case) text matches `pattern`, the phrases as whole words (see `match_texts`)."""
-    single = {p.lower() for p in phrases if WORD.fullmatch(p.lower())}
-    several = [set(WORD.findall(p.lower())) for p in phrases if not WORD.fullmatch(p.lower())]
+    phrases = [p.lower() for p in phrases]
+    single = {p for p in phrases if WORD.fullmatch(p)}
+    several = [set(WORD.findall(p)) for p in phrases if p not in single]
     return [bool(single & w) or (any(need <= w for need in several) and bool(pattern.search(t)))
             for t, w in zip(texts, words)]
 
