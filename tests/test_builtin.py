@@ -64,6 +64,9 @@ def test_pictures_are_drawn_on_first_use(small_dir, small_config, tmp_path, monk
     assert len(encoded) == 1  # the same key, drawn or not
     eager = read_dir(small_dir)  # built by this code with its pictures: known by what decides them, too
     assert eager.items[first].image.identity == w.items[first].image.identity
+    for item in w.items.values():  # a picture carries nothing a model may not see
+        assert not set(item.image.attrs) & {"fibre", "weight", "occasion"}
+        assert not any(f'"{fact}"' in item.image.identity for fact in ("fibre", "weight", "occasion"))
 
 
 def test_layout_and_counts(small_dir, small_wardrobe, small_config):

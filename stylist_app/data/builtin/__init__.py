@@ -41,6 +41,7 @@ from stylist_app.data.schema import DataError, Item, Outfit, Rule, User, Wardrob
 
 __all__ = ["WorldConfig", "build_to_dir", "read_dir", "load_builtin", "cache_root"]
 FORMAT_VERSION = 2  # world v2: fibre, weight, occasion; true likes; random hold-outs
+NOT_DRAWN = ("fibre", "weight", "occasion")  # an item's hidden facts: `render.render_item` never reads them
 
 
 def cache_root() -> Path:
@@ -187,13 +188,14 @@ def _read_jsonl(path: Path) -> list[dict]:
 
 
 def _drawing_attrs(d: Path, meta: dict) -> dict[str, dict]:
-    """Every item's full attributes from hidden/world.json, for drawing its picture, when the folder records
-    the drawing code it was built with and that code is this one's; else {} (the pictures are its files)."""
+    """Every item's drawn attributes from hidden/world.json (all but the facts no picture shows, `NOT_DRAWN`, so a
+    Picture carries nothing a model may not see), when the folder records the drawing code it was built with and
+    that code is this one's; else {} (the pictures are its files)."""
     if meta.get("render") != render_hash() or not (d / "hidden" / "world.json").is_file():
         return {}
     try:
         hidden = json.loads((d / "hidden" / "world.json").read_text())
-        return {it["id"]: it["attrs"] for it in hidden["items"]}
+        return {it["id"]: {k: v for k, v in it["attrs"].items() if k not in NOT_DRAWN} for it in hidden["items"]}
     except (json.JSONDecodeError, KeyError, TypeError) as err:
         raise DataError(f"{d / 'hidden' / 'world.json'}: malformed: {err}") from err
 
