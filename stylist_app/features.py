@@ -10,7 +10,7 @@ rendered to be checked). For text the key hashes the texts. A changed catalog ge
 is encoded again. Files are safetensors (the features, the ids in the metadata): nothing is unpickled.
 A cache miss says first (on stderr, before its progress bar) what it encodes, once, and about how
 long that takes on the CPU. A builtin item's picture is known by its `Picture.identity` (the
-drawing code's hash and the item's attributes), so its features are found without drawing it.
+drawing code's hash and the item's drawn attributes), so its features are found without drawing it.
 
 Shipped catalog files. A checkpoint folder may carry `catalog/<key>.safetensors` (written by
 `stylist cache build`): the same arrays for the default builtin wardrobe, stored as float16, so a
