@@ -14,6 +14,8 @@ autocast on CUDA, so scores are float32 on every device.
 
 Where the models plug in (each a thin method: fetch `self.model(name)`, run under
 `self.inference()`, batch, return plain dataclasses; DESIGN.md "Engine" gives the contracts):
+- reader:      read(image) -> Reading; every call that takes a picture reads it first and accepts a corrected
+               reading (`reading=` / `readings=`: a Reading, or a dict of corrections to the one read)
 - akd:         complete(top_image_or_id, k, text=None, category=None); explain(top, bottom)
 - bilstm:      build_outfit(images=[...], text=None, length=None); fill_in_blank(...); score_outfit(...);
                fitb_question(seed=None)
@@ -23,6 +25,8 @@ Where the models plug in (each a thin method: fetch `self.model(name)`, run unde
 from __future__ import annotations
 
 import contextlib
+from collections import OrderedDict
+import hashlib
 import logging
 import random
 import sys
@@ -47,6 +51,7 @@ from stylist_app.models.bilstm import BlankAnswer, BuiltOutfit, ItemTable, Score
 from stylist_app.models.encoders import make_image_encoder, make_text_encoder, words
 from stylist_app.models.gan import Design
 from stylist_app.models.fnd import Recommendations
+from stylist_app.models.reader import Reading, on_white, too_small
 from stylist_app.models.registry import MODELS
 from stylist_app.train import pick_device
 
@@ -84,6 +89,7 @@ class StylistEngine:
         self.skipped = skipped  # manifest entries not loaded, with the reason
         self._lock = threading.Lock()  # guards the dict `_cache` only, never a build
         self._cache: dict[object, _Kept] = {}
+        self._readings: OrderedDict = OrderedDict()  # the photo reader's last readings, by the pictures' pixels
 
     @classmethod
     def from_checkpoints(cls, directory: str | Path, data: str = "builtin", device: str = "auto",
@@ -187,40 +193,109 @@ class StylistEngine:
             if "dvbpr" in self.models:
                 self.models["dvbpr"].item_vectors()
 
+    # ---------------------------------------------------------------- catalog search
+    def search(self, text: str | None = None, slot: str | None = None) -> list[tuple[str, float]]:
+        """Catalog items (of `slot`, or all), closest in meaning to `text` first: the cosine between MiniLM's
+        embedding of `text` and of each item's title and description (the catalog's text features, computed
+        once). Without text, every item of the slot in catalog order, with score 0."""
+        ids = [i for i, it in self.wardrobe.items.items() if slot in (None, "all") or it.slot == slot]
+        text = (text or "").strip()
+        if not text:
+            return [(i, 0.0) for i in ids]
+
+        def table():
+            all_ids, x = self.text_features("minilm")
+            return {i: n for n, i in enumerate(all_ids)}, torch.nn.functional.normalize(torch.as_tensor(x).float(), dim=-1)
+
+        rows, vectors = self.cached(("search", "minilm"), table)
+        with self.inference():
+            query = torch.nn.functional.normalize(self.pretrained_encoder("text", "minilm")([text]).float().cpu(), dim=-1)
+            scores = (vectors[[rows[i] for i in ids]] @ query[0]).tolist()
+        return sorted(zip(ids, scores), key=lambda p: -p[1])
+
+    # ---------------------------------------------------------------- reader: what an uploaded picture shows
+    def _image_features(self, pictures: list[Image.Image]) -> torch.Tensor:
+        """effnet-lite0 features of uploaded pictures (what the reader and the akd / bilstm uploads use)."""
+        image = self.pretrained_encoder("image", "effnet-lite0")
+        with self.inference():
+            return image(image.preprocess(pictures).to(self.device)).float()
+
+    def read(self, image, reading: Reading | dict | None = None) -> Reading:
+        """The photo reader's reading of a picture (slot, fine type, colour, pattern, material, each with a
+        probability, or not readable with the reason). `reading`: a corrected Reading, returned as it is, or a
+        dict of corrections (slot, fine_type, colour, pattern, material) applied to the one read. Readings of
+        the same pixels are kept (a page asks for the same upload's reading several times)."""
+        if isinstance(reading, Reading):
+            return reading
+        if not isinstance(image, Image.Image):
+            raise BadInput(f"A picture to read must be an image, not a {type(image).__name__}.")
+        image = on_white(image)
+        key = (image.size, hashlib.sha1(image.tobytes()).hexdigest())
+        with self._lock:
+            read = self._readings.get(key)
+        if read is None:
+            read = too_small(image) or self.model("reader").read_features(self._image_features([image]), [image])[0]
+            with self._lock:
+                self._readings[key] = read
+                while len(self._readings) > 256:  # the last uploads' readings, not every one of a long session
+                    self._readings.popitem(last=False)
+        return read.correct(**reading) if reading else read
+
+    def _readable(self, image, reading, what: str) -> Reading:
+        """The picture's reading (see `read`), or BadInput with the reader's sentence when it is not readable."""
+        r = self.read(image, reading)
+        if not r.readable:
+            raise BadInput(f"Your {what}: {r.problem}")
+        return r
+
     # ---------------------------------------------------------------- akd: complete the look, rule attention
-    def _akd_top(self, top, text: str | None) -> TopQuery:
-        """AKD-DBPR's query for a catalog top id or an uploaded picture (encoded here, with `text` if given)."""
+    def _akd_top(self, top, text: str | None, reading=None) -> tuple[TopQuery, Reading | None]:
+        """AKD-DBPR's query for a catalog top id, or an uploaded picture (read by the photo reader, encoded here;
+        the rules fire on the reading's words and `text`), with the reading."""
         model = self.model("akd")
         if isinstance(top, str):
-            return model.top_query(item_id=top, text=text or "")
+            return model.top_query(item_id=top, text=text or ""), None
         if not isinstance(top, Image.Image):
             raise BadInput(f"A top is a catalog item id or a picture, not a {type(top).__name__}.")
+        r = self._readable(top, reading, "picture")
+        if r.slot != "top":
+            raise BadInput(f"Your picture was read as {r.words()} ({r.slot}), not a top: completing a look starts "
+                           "from a top. If it is a top, correct the reading.")
+        said = " ".join(w for w in (r.words(), text) if w)
         image = self.pretrained_encoder("image", model.config.image_encoder)
-        feature = image(image.preprocess([top]).to(self.device)).float().cpu().numpy()
-        words = (self.pretrained_encoder("text", model.config.text_encoder)([text]).float().cpu().numpy()
-                 if text else None)
-        return model.top_query(image_feature=feature, text_feature=words, text=text or "")
+        with self.inference():
+            feature = image(image.preprocess([on_white(top)]).to(self.device)).float().cpu().numpy()
+            words = self.pretrained_encoder("text", model.config.text_encoder)([said]).float().cpu().numpy()
+        return model.top_query(image_feature=feature, text_feature=words, text=said, category=r.fine_type), r
 
     def complete(self, top_image_or_id, k: int = 10, text: str | None = None,
-                 category: str | None = None) -> list[BottomMatch]:
+                 category: str | None = None, reading=None) -> list[BottomMatch]:
         """Bottoms that go with a top (catalog id or PIL image), best first, with the rules that fired
         (`akd.Bundle.complete`: faiss retrieval by the student's inner product, exact rescoring with the
-        rules and their confidences). `text`: words about the top (the rules fire on them too);
-        `category`: only bottoms of that fine type.
+        rules and their confidences). `text`: words about the top (the rules fire on them too, and on an
+        uploaded top's reading); `category`: only bottoms of that fine type; `reading`: a corrected reading of
+        the uploaded top (see `read`). Each match carries the reading (`BottomMatch.reading`).
         """
         if k < 1:
             raise BadInput(f"Ask for at least one bottom (k was {k}).")
         model = self.model("akd")
+        query, r = self._akd_top(top_image_or_id, text, reading)
         with self.inference():
-            return model.complete(self._akd_top(top_image_or_id, text), k, category)
+            matches = model.complete(query, k, category)
+        for m in matches:
+            m.reading, m.like = r, query.like
+        return matches
 
-    def explain(self, top, bottom: str, text: str | None = None) -> PairExplanation:
+    def explain(self, top, bottom: str, text: str | None = None, reading=None) -> PairExplanation:
         """Teacher and student scores of (top, bottom); every rule with fired, polarity, confidence and
         contribution. `top` is a catalog id or a PIL image; `text`: words about the top, as given to `complete`
-        (the rules fire on them too, so a pair is explained as it was ranked)."""
+        and `reading` as given to it (the rules fire on them, so a pair is explained as it was ranked)."""
         model = self.model("akd")
+        query, r = self._akd_top(top, text, reading)
         with self.inference():
-            return model.explain(self._akd_top(top, text), bottom)
+            out = model.explain(query, bottom)
+        out.reading = r
+        return out
 
     def rule_overview(self, split: str = "test") -> list[dict]:
         """Every rule's firing count and mean confidence over the (top, bottom) pairs worn together in
@@ -242,23 +317,32 @@ class StylistEngine:
         """The Bi-LSTM's table of the catalog's items (built once, kept)."""
         return self.cached(("bilstm", "table"), self.model("bilstm").table)
 
-    def _outfit_items(self, items: list) -> tuple[bilstm.Bundle, ItemTable, list[int]]:
-        """(the Bi-LSTM bundle, its item table, the items' rows) for catalog ids and PIL images.
+    def _outfit_items(self, items: list, readings=None) -> tuple[bilstm.Bundle, ItemTable, list[int], list]:
+        """(the Bi-LSTM bundle, its item table, the items' rows, each picture's Reading or None) for catalog ids
+        and PIL images.
 
-        Pictures are encoded with the model's image encoder and appended to the catalog's table
-        (`bilstm.Bundle.add_items`: their slot inferred, named "upload-0", "upload-1", ...).
+        Pictures are read by the photo reader (`readings`: per item, None or a correction, see `read`), encoded
+        with the model's image encoder and appended to the catalog's table in their read slots
+        (`bilstm.Bundle.add_items`, named "upload-0", "upload-1", ...).
         """
         bundle = self.model("bilstm")
         bad = [x for x in items if not isinstance(x, Image.Image) and not (isinstance(x, str) and x in bundle.rows)]
         if bad:
             raise BadInput(f"{bad[0]!r} is neither a catalog item id nor a picture.")
+        readings = list(readings or [None] * len(items))
+        if len(readings) != len(items):
+            raise BadInput(f"Give one reading (or none) per item: {len(readings)} readings for {len(items)} items.")
+        read = [self._readable(x, r, f"picture {n + 1}") if isinstance(x, Image.Image) else None
+                for n, (x, r) in enumerate(zip(items, readings))]
         table = self.outfit_table()
-        pictures = [x for x in items if isinstance(x, Image.Image)]
+        pictures = [on_white(x) for x in items if isinstance(x, Image.Image)]
         if pictures:
             image = self.pretrained_encoder("image", bundle.config.image_encoder)
-            table = bundle.add_items(table, image(image.preprocess(pictures).to(self.device)).float())
+            with self.inference():
+                encoded = image(image.preprocess(pictures).to(self.device)).float()
+                table = bundle.add_items(table, encoded, [r.slot for r in read if r is not None])
         uploads = iter(range(table.n_catalog, len(table.names)))
-        return bundle, table, [next(uploads) if isinstance(x, Image.Image) else bundle.rows[x] for x in items]
+        return bundle, table, [next(uploads) if isinstance(x, Image.Image) else bundle.rows[x] for x in items], read
 
     def read_words(self, text: str) -> WordReading:
         """Which words of `text` the outfit model knows, and for each one it does not, the known words nearest in
@@ -280,44 +364,49 @@ class StylistEngine:
         return WordReading([w for w in said if w in known], {w: [vocab[k] for k in row] for w, row in zip(unknown, nearest)})
 
     def build_outfit(self, images=(), text: str | None = None, length: int | None = None,
-                     beam: int = 4) -> BuiltOutfit:
+                     beam: int = 4, readings=None) -> BuiltOutfit:
         """An outfit from one or more images (catalog ids or PIL images), images + text, or text alone.
 
         Beam search over the catalog, one item per slot, the given items kept; with text, each
         generated item moves towards the words (f_i + v_q); `length`: number of items (None: the
-        model decides). Each item comes with the alternatives weighed for its position.
+        model decides). Each item comes with the alternatives weighed for its position. Pictures are
+        read by the photo reader (their slot; `readings`: corrections, one per image, see `read`); the
+        readings come back in `BuiltOutfit.readings` (upload name -> Reading).
         """
         text = (text or "").strip() or None
         reading = self.read_words(text) if text else None
         if reading is not None and not reading.understood:
             raise BadInput(f"The outfit model knows none of these words: {reading.describe_unknown()}. "
                            "Try those, or a colour, pattern, material or garment type.")
+        bundle, table, rows, read = self._outfit_items(list(images), readings)
         with self.inference():
-            bundle, table, rows = self._outfit_items(list(images))
             outfit = bundle.build_outfit(table, rows, text, length, beam)
         outfit.words = reading
+        outfit.readings = {table.names[row]: r for row, r in zip(rows, read) if r is not None}
         return outfit
 
-    def fill_in_blank(self, outfit, blank: int, candidates) -> BlankAnswer:
+    def fill_in_blank(self, outfit, blank: int, candidates, readings=None) -> BlankAnswer:
         """The candidates ranked by the compatibility of `outfit` with each put in at position `blank`
-        (0..len(outfit)), and the outfit completed with the best; items are catalog ids or PIL images."""
+        (0..len(outfit)), and the outfit completed with the best; items are catalog ids or PIL images (read by
+        the photo reader; `readings`: corrections, one per item of outfit + candidates, see `read`)."""
         outfit, candidates = list(outfit), list(candidates)
         if not candidates:
             raise BadInput("Give at least one candidate for the blank.")
         if not 0 <= blank <= len(outfit):
             raise BadInput(f"The blank's position must be between 0 and {len(outfit)} (got {blank}).")
+        bundle, table, rows, _ = self._outfit_items(outfit + candidates, readings)
         with self.inference():
-            bundle, table, rows = self._outfit_items(outfit + candidates)
             return bundle.fill_in_blank(table, rows[:len(outfit)], blank, rows[len(outfit):])
 
-    def score_outfit(self, items) -> ScoredOutfit:
+    def score_outfit(self, items, readings=None) -> ScoredOutfit:
         """The outfit in slot order and its compatibility (average forward + backward log-likelihood per
-        prediction; higher is better). Items are catalog ids or PIL images."""
+        prediction; higher is better). Items are catalog ids or PIL images (read by the photo reader;
+        `readings`: corrections, one per item, see `read`)."""
         items = list(items)
         if not items:
             raise BadInput("Give at least one item to score.")
+        bundle, table, rows, _ = self._outfit_items(items, readings)
         with self.inference():
-            bundle, table, rows = self._outfit_items(items)
             return bundle.score_outfit(table, rows)
 
     def fitb_question(self, seed: int | None = None) -> FITBQuestion:

@@ -81,6 +81,19 @@ def small_wardrobe(small_dir):
     return load(f"builtin:{small_dir}")
 
 
+@pytest.fixture(scope="session")
+def add_small_reader(small_wardrobe):
+    """add_small_reader(DIR): a tiny photo reader, trained on the small wardrobe's pictures, saved into DIR beside
+    the models a test trained there (an engine reads every uploaded picture with it)."""
+    from stylist_app.models import reader
+
+    def add(directory):
+        reader.train(small_wardrobe, directory, device="cpu", config=reader.Config(views=1, epochs=4, hidden=64))
+        return directory
+
+    return add
+
+
 @pytest.fixture
 def no_network(monkeypatch):
     """Fail any attempt to open a network connection."""

@@ -56,13 +56,13 @@ def test_a_mistake_shows_its_sentence_and_a_bug_is_logged(caplog):
 def test_every_shipped_checkpoint_loads(served):
     _, engine = served
     assert engine.skipped == {}
-    assert set(engine.models) == {"akd", "bilstm", "dvbpr", "gan", "fnd"}
+    assert set(engine.models) == {"akd", "bilstm", "dvbpr", "gan", "fnd", "reader"}
 
 
 def test_every_action_is_a_named_endpoint(served):
     client, _ = served
     names = set(client.view_api(print_info=False, return_format="dict")["named_endpoints"])
-    expected = {"/catalog_search", "/complete_look", "/explain_pair", "/worn_pair", "/rule_overview",
+    expected = {"/catalog_search", "/catalog_page", "/read_picture", "/complete_look", "/explain_pair", "/worn_pair", "/rule_overview",
                 "/build_outfit", "/fitb_question", "/fill_in_blank", "/score_outfit", "/recommend_outfits", "/design"}
     assert expected <= names, expected - names
 
@@ -98,6 +98,33 @@ def test_rule_attention_for_a_pair_and_across_the_test_set(served):
     plot, text = client.predict(api_name="/rule_overview")
     rows = plot["data"]
     assert rows and all(0 <= r[1] <= 1 for r in rows) and "rules fired at least once" in text
+
+
+def test_an_upload_shows_what_it_was_read_as_and_results_follow_a_correction(served):
+    client, engine = served
+    line, slot, kind, colour, pattern, material = client.predict(handle_file(str(EXAMPLE)), api_name="/read_picture")
+    top = engine.wardrobe.items[EXAMPLE.stem]
+    assert line.startswith("Read as: ") and f"({slot}) · " in line and line.endswith("%")
+    assert slot == "top" and kind == top.category  # a catalog top's own picture reads as what it is
+    gallery, summary = client.predict(handle_file(str(EXAMPLE)), "", "", 6, api_name="/complete_look")
+    assert summary.startswith(line) and "looks most like" in summary
+    fixed, fixed_summary = client.predict(handle_file(str(EXAMPLE)), "", "", 6, "", "", "red", "floral", "silk",
+                                          api_name="/complete_look")
+    assert fixed_summary.startswith(f"Read as: red floral silk {kind} (top)")
+    assert [c.split(" · ")[-1] for c in gallery_captions(fixed)] != [c.split(" · ")[-1] for c in gallery_captions(gallery)]
+
+
+def test_catalog_search_matches_meaning_and_pages(served):
+    client, engine = served
+    gallery, summary, page = client.predict("all", "white summer dress", api_name="/catalog_search")
+    assert len(gallery) == 48 and page == 1 and "closest in meaning" in summary
+    ids = [c.split(" · ")[1] for c in gallery_captions(gallery)]
+    assert sum(engine.wardrobe.items[i].slot == "dress" for i in ids[:12]) >= 9  # no word needs to match literally
+    second, summary2, page2 = client.predict("all", "white summer dress", 2, api_name="/catalog_page")
+    assert page2 == 2 and "page 2 of" in summary2 and not {c.split(" · ")[1] for c in gallery_captions(second)} & set(ids)
+    last, summary3, page3 = client.predict("dress", "", 10_000, api_name="/catalog_page")  # past the end: the last page
+    n = len(engine.wardrobe.items_in_slot("dress"))
+    assert page3 == -(-n // 48) and len(last) == n - (page3 - 1) * 48
 
 
 def test_outfit_builder_fill_in_the_blank_and_score(served):
@@ -170,9 +197,12 @@ def test_bad_images_get_readable_messages(served, bad_files):
         assert "damaged or incomplete" in message(client, handle_file(str(bad_files / "truncated.jpg")), *args,
                                                   api_name=api)
         assert "only 10 x 10 pixels" in message(client, handle_file(str(bad_files / "tiny.png")), *args, api_name=api)
-    # a 6000 x 6000 photo is scaled down and answered
-    gallery, summary = client.predict(handle_file(str(bad_files / "huge.jpg")), "", "", 3, api_name="/complete_look")
-    assert len(gallery) == 3
+    # a 6000 x 6000 photo is scaled down and read: a navy block is no top, and says what it was read as
+    huge = handle_file(str(bad_files / "huge.jpg"))
+    assert "not a top" in message(client, huge, "", "", 3, api_name="/complete_look")
+    # corrected (slot, type, colour, pattern, material dropdowns), it is answered as the top it was said to be
+    gallery, summary = client.predict(huge, "", "", 3, "top", "shirt", "", "", "", api_name="/complete_look")
+    assert len(gallery) == 3 and "shirt (top) · set by you" in summary
 
 
 def test_bad_text_ids_and_counts_get_readable_messages(served):

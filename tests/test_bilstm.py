@@ -173,17 +173,19 @@ def test_evaluate_reports_models_baselines_oracle_and_text(steered_dir, small_wa
 
 
 @pytest.fixture(scope="module")
-def engine(trained, small_dir):
-    return StylistEngine.from_checkpoints(trained[0], data=f"builtin:{small_dir}", device="cpu")
+def engine(trained, small_dir, add_small_reader):
+    return StylistEngine.from_checkpoints(add_small_reader(trained[0]), data=f"builtin:{small_dir}", device="cpu")
 
 
 def test_engine_builds_fills_and_scores(engine, small_wardrobe):
     outfit = small_wardrobe.split_outfits("test")[0].items
     picture = small_wardrobe.items[outfit[0]].load_image()
-    built = engine.build_outfit([picture], text="black")
-    assert built.items[[i.item for i in built.items].index("upload-0")].how == "query"
+    slot = {"slot": small_wardrobe.items[outfit[0]].slot}  # as the person would correct it, whatever was read
+    built = engine.build_outfit([picture], text="black", readings=[slot])
+    upload = built.items[[i.item for i in built.items].index("upload-0")]
+    assert upload.how == "query" and upload.slot == slot["slot"] and built.readings["upload-0"].slot == slot["slot"]
     assert engine.build_outfit([outfit[0]], length=3).items and engine.build_outfit(text="black").items
-    answer = engine.fill_in_blank(list(outfit[1:]), 0, [outfit[0], picture])
+    answer = engine.fill_in_blank(list(outfit[1:]), 0, [outfit[0], picture], readings=[None] * (len(outfit) - 1) + [None, slot])
     assert {c for c, _ in answer.ranking} == {outfit[0], "upload-0"} and len(answer.outfit) == len(outfit)
     scored = engine.score_outfit(list(reversed(outfit)))
     assert scored.items == sorted(outfit, key=lambda i: SLOT_ORDER[small_wardrobe.items[i].slot])

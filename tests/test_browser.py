@@ -48,6 +48,7 @@ def test_upload_a_top_and_complete_the_look(page, shots):
     tab(page, "Complete the look")
     panel = page.get_by_role("tabpanel")
     panel.locator("input[type=file]").first.set_input_files(str(EXAMPLE))
+    panel.get_by_text("Read as: ").first.wait_for(timeout=30_000)  # the upload says what it was read as
     panel.get_by_role("button", name="Complete the look").click()
     panel.get_by_text("bottoms for your picture").first.wait_for(timeout=60_000)
     gallery = panel.locator(".grid-wrap img")  # the results (the examples are a .gallery)
@@ -65,7 +66,7 @@ ACTIONS = {
     "Design canvas": (None, "Design", "designs</strong> for"),
     "Rule attention": (None, "Explain the pair", "teacher (with rules)"),
     "For you": (None, "Recommend", "recommendations agree"),
-    "Catalog": (("Words", "striped"), "Search", "items match"),
+    "Catalog": (("Words (searched by meaning)", "white summer dress"), "Search", "closest in meaning"),
 }
 
 

@@ -541,11 +541,29 @@ def test_a_shop_style_catalog_imports(tmp_path):
     assert {it.category: it.slot for it in w.items.values()} == SHOP_CATEGORIES
 
 
-def test_folder_bad_slot_and_unknown_category(tmp_path):
-    root = _folder(tmp_path / "cat")
-    _csv(root / "items.csv", ["id", "image", "title", "category"], [["a1", "img/a1.png", "Thing", "gizmo"]])
-    with pytest.raises(DataError, match=r"items\.csv line 2: item 'a1': cannot tell the slot of category 'gizmo'"):
+def test_folder_category_no_word_places_takes_the_slot_read_from_the_picture(tmp_path, monkeypatch):
+    """A category the word table cannot place does not fail the import: the shipped photo reader reads the
+    item's slot from its picture, the item is marked, and `data stats` counts it; without a reader the error
+    says what to do."""
+    from stylist_app.data.builtin.render import render_item
+    from stylist_app.data.stats import wardrobe_stats
+
+    root = _folder(tmp_path / "cat", outfits=False)
+    render_item({"category": "jeans", "colour": "navy", "pattern": "denim wash", "material": "denim",
+                 "length": "regular", "seed": 1}, 224).save(root / "img" / "jeans.png")
+    _csv(root / "items.csv", ["id", "image", "title", "category"],
+         [["a1", "img/jeans.png", "Thing", "gizmo"], ["a3", "img/a3.png", "Boots", "boots"]])
+    w = load(f"folder:{root}")
+    assert w.items["a1"].slot == "bottom" and w.items["a1"].attributes["slot_from"] == "picture"
+    assert "slot_from" not in w.items["a3"].attributes
+    assert wardrobe_stats(f"folder:{root}")["slot_from_picture"] == {"gizmo": 1}
+    monkeypatch.setenv("STYLIST_CHECKPOINTS", str(tmp_path / "none"))
+    with pytest.raises(DataError, match=r"1 items have a category no word places.*add a slot column"):
         load(f"folder:{root}")
+
+
+def test_folder_bad_slot(tmp_path):
+    root = _folder(tmp_path / "cat")
     _csv(root / "items.csv", ["id", "image", "title", "category", "slot"], [["a1", "img/a1.png", "T", "top", "hat"]])
     with pytest.raises(DataError, match=r"items\.csv line 2: item 'a1': slot 'hat' is not one of"):
         load(f"folder:{root}")

@@ -62,6 +62,9 @@ def wardrobe_stats(spec: str, split: str = "test") -> dict:
         "n_liked_outfits": sum(len(u.liked_outfits) for u in w.users.values()),
         "stated_share": {k: round(sum(k in i.attributes for i in w.items.values()) / max(1, len(w.items)), 3)
                          for k in STATED_KEYS},
+        # items whose category no word placed, which took the slot the photo reader read (folder:), per category
+        "slot_from_picture": dict(Counter(i.category or "(empty)" for i in w.items.values()
+                                          if i.attributes.get("slot_from") == "picture").most_common()),
     }
     oracle = Oracle.for_wardrobe(w)
     if oracle is not None and w.users:
@@ -98,6 +101,9 @@ def print_stats(stats: dict) -> None:
     print(f"  fine types: {_hist(stats['categories'])}")
     print(f"  colours: {_hist(stats['colours'])}")
     print(f"  outfit sizes: {_hist(stats['outfit_sizes'])}")
+    if stats.get("slot_from_picture"):
+        print(f"  slot read from the picture ({sum(stats['slot_from_picture'].values())} items of categories no word "
+              f"places): {_hist(stats['slot_from_picture'])}")
     print("  stated in listings: " + ", ".join(f"{k} {v:.0%}" for k, v in stats["stated_share"].items()))
     if stats["n_users"]:
         print(f"  purchases: {stats['n_purchases']}, liked outfits: {stats['n_liked_outfits']}")

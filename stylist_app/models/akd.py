@@ -259,7 +259,7 @@ class Bundle(nn.Module):
         self.slots: dict[str, str] = {}
         self.categories: dict[str, str] = {}
         self.matcher: RuleMatcher | None = None
-        self.top_pictures: tuple[list[str], np.ndarray] = ([], np.zeros((0, config.image_dim), np.float32))
+        self.top_pictures: tuple[list[str], np.ndarray, list[str]] = ([], np.zeros((0, config.image_dim), np.float32), [])
         self.indices: dict[str, ItemIndex] = {}
         self.index_lock = threading.Lock()
 
@@ -295,7 +295,7 @@ class Bundle(nn.Module):
             for name, value in tensors.items():
                 setattr(model, name, value)
         tops = [n for n, i in enumerate(self.ids) if self.slots[i] == "top"]
-        self.top_pictures = ([self.ids[n] for n in tops], unit(image[tops]))
+        self.top_pictures = ([self.ids[n] for n in tops], unit(image[tops]), [self.categories[self.ids[n]] for n in tops])
         self.indices = {}
 
     def triplet_rows(self, triplets) -> torch.Tensor:
@@ -319,15 +319,20 @@ class Bundle(nn.Module):
                                       else ItemIndex.build(*self.top_pictures))
             return self.indices[name]
 
-    def look_alike(self, image_feature) -> str:
-        """The catalog top whose pre-trained image feature is nearest (by cosine) to `image_feature`."""
-        ids, _ = self.index("tops").search(unit(np.asarray(image_feature).reshape(1, -1)), 1)
+    def look_alike(self, image_feature, category: str | None = None) -> str:
+        """The catalog top whose pre-trained image feature is nearest (by cosine) to `image_feature`, among the
+        tops of fine type `category` when the catalog has some."""
+        index = self.index("tops")
+        group = category if category in index.indices else None
+        ids, _ = index.search(unit(np.asarray(image_feature).reshape(1, -1)), 1, slot=group)
         return ids[0][0]
 
-    def top_query(self, item_id: str | None = None, image_feature=None, text_feature=None, text: str = "") -> TopQuery:
+    def top_query(self, item_id: str | None = None, image_feature=None, text_feature=None, text: str = "",
+                  category: str | None = None) -> TopQuery:
         """A catalog top (`item_id`), or a new one from its encoder features (missing text: the catalog's mean).
-        `text` adds words the rules may fire on (e.g. "silk blouse"). A new top also takes the top-side
-        rules of the catalog top it looks most like (`look_alike`): a picture has no category or words."""
+        `text` adds words the rules may fire on (e.g. "silk blouse"; for a picture, what the photo reader read
+        and the person's words). A new top is shown beside the catalog top of its fine type `category` it looks
+        most like (`look_alike`); it takes no rules from it."""
         extra = torch.as_tensor(self.matcher.match_texts([text])[0][0] if text else np.zeros(len(self.rules), bool),
                                 device=self.image_mean.device)
         if item_id is not None:
@@ -337,8 +342,7 @@ class Bundle(nn.Module):
                 raise BadInput(f"Item {item_id!r} is a {self.slots[item_id]}, not a top.")
             row = torch.tensor([self.rows[item_id]], device=self.image_mean.device)
             return TopQuery(item_id, self.main.rows_latent("top", row), self.main.top_rules[row[0]] | extra)
-        like = self.look_alike(image_feature)
-        extra = extra | self.main.top_rules[self.rows[like]]
+        like = self.look_alike(image_feature, category)
         image = self.standardise("image", np.asarray(image_feature, dtype=np.float32).reshape(1, -1))
         text_x = (self.standardise("text", np.asarray(text_feature, dtype=np.float32).reshape(1, -1))
                   if text_feature is not None else torch.zeros(1, self.config.text_dim, device=image.device))
@@ -426,6 +430,8 @@ class BottomMatch:
     student_score: float
     teacher_score: float
     rules: list[RuleUse]
+    like: str | None = None  # an uploaded top: the catalog top of its read type it looks most like
+    reading: object = None  # an uploaded top: the photo reader's Reading (set by the engine)
 
 
 @dataclass
@@ -438,7 +444,8 @@ class PairExplanation:
     teacher_score: float
     null_confidence: float
     rules: list[RuleUse]
-    like: str | None = None  # an uploaded top: the catalog top whose top-side rules it took
+    like: str | None = None  # an uploaded top: the catalog top of its read type it looks most like
+    reading: object = None  # an uploaded top: the photo reader's Reading (set by the engine)
 
 
 @dataclass
@@ -448,7 +455,7 @@ class TopQuery:
     label: str  # the item id, or "upload"
     latent: torch.Tensor  # (1, latent_dim)
     top_rules: torch.Tensor  # (n_rules,) bool
-    like: str | None = None  # an upload: the catalog top it looks most like, whose rules it takes
+    like: str | None = None  # an upload: the catalog top of its read type it looks most like (shown, not used)
 
 
 def catalog_features(wardrobe: Wardrobe, config: Config, device) -> tuple[list[str], np.ndarray, np.ndarray]:

@@ -147,6 +147,7 @@ class BuiltOutfit:
     score: float  # compatibility: average forward + backward log-likelihood per prediction
     text: str | None = None
     words: WordReading | None = None  # the engine's reading of `text`
+    readings: dict = field(default_factory=dict)  # upload name ("upload-0") -> the photo reader's Reading
 
 
 @dataclass
@@ -237,16 +238,17 @@ class OutfitLSTM(nn.Module):
         x = self.embed(self.features).float()
         return ItemTable(x, F.normalize(x, dim=-1), self.slot_of.to(x.device), len(self.ids), list(self.ids))
 
-    def add_items(self, table: ItemTable, features) -> ItemTable:
-        """`table` with items given by their image features (uploaded pictures) appended.
-
-        An appended item's slot is the majority slot of its 5 nearest catalog items (cosine in
-        the joint space): a picture comes without a category, and the slot order needs one.
-        """
+    def add_items(self, table: ItemTable, features, slots: list[str] | None = None) -> ItemTable:
+        """`table` with items given by their image features (uploaded pictures) appended, in `slots` (the
+        photo reader's; without them, the majority slot of each item's 5 nearest catalog items, by cosine in
+        the joint space: the slot order needs one)."""
         x = self.embed(torch.as_tensor(features, dtype=torch.float32, device=table.vectors.device)).float()
         unit = F.normalize(x, dim=-1)
-        nearest = torch.topk(dot(unit, table.unit[: table.n_catalog].T), min(5, table.n_catalog), dim=1).indices
-        slots = table.slots[nearest].mode(1).values
+        if slots is not None:
+            slots = torch.tensor([SLOTS.index(s) for s in slots], device=table.slots.device, dtype=table.slots.dtype)
+        else:
+            nearest = torch.topk(dot(unit, table.unit[: table.n_catalog].T), min(5, table.n_catalog), dim=1).indices
+            slots = table.slots[nearest].mode(1).values
         start = len(table.names) - table.n_catalog  # uploads already in the table
         names = [f"upload-{k}" for k in range(start, start + len(x))]
         return ItemTable(torch.cat([table.vectors, x]), torch.cat([table.unit, unit]), torch.cat([table.slots, slots]),
@@ -613,9 +615,10 @@ class Bundle(nn.Module):
         """The catalog's items for the calls below (compute once per trained state; the engine keeps it)."""
         return self.bilstm.table()
 
-    def add_items(self, table: ItemTable, features) -> ItemTable:
-        """`table` with uploaded pictures, given by their image encoder's features, appended as "upload-k"."""
-        return self.bilstm.add_items(table, features)
+    def add_items(self, table: ItemTable, features, slots: list[str] | None = None) -> ItemTable:
+        """`table` with uploaded pictures, given by their image encoder's features (and slots), appended as
+        "upload-k"."""
+        return self.bilstm.add_items(table, features, slots)
 
     @torch.no_grad()
     def build_outfit(self, table: ItemTable, queries: list[int], text: str | None = None, length: int | None = None,

@@ -107,6 +107,8 @@ MODELS = {spec.name: spec for spec in [
               ("purchases",)),
     ModelSpec("fnd", "FND: false-negative distillation for outfit recommendation (Kim et al. 2021)",
               "stylist_app.models.fnd", ("liked",)),
+    ModelSpec("reader", "the photo reader: a garment picture -> slot, type, colour, pattern, material "
+              "(trained on builtin's pictures)", "stylist_app.models.reader"),
 ]}
 CHOICES = (*MODELS, "all")
 

@@ -81,7 +81,7 @@ def build_app(data: str = "builtin", checkpoints: str = "checkpoints", engine: S
                     else:
                         render(engine, examples)
             with gr.Tab("Catalog"):
-                catalog.render(w)
+                catalog.render(engine)
             with gr.Tab("About"):
                 about.render(engine)
     return app

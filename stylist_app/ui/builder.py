@@ -19,7 +19,9 @@ def _picture(engine, uploads: list, name: str):
     return common.picture(engine.wardrobe, name)
 
 
-def build_outfit(engine, image, ids, words, length):
+def build_outfit(engine, image, ids, words, length, *read_as):
+    """The outfit (gallery, summary, steps table); `read_as`: corrections to the upload's reading (slot, type,
+    colour, pattern, material; "" = as read)."""
     wardrobe = engine.wardrobe
     uploads = [common.open_image(image, "picture")] if image else []
     given = common.item_ids(wardrobe, ids, "items", low=0) if (ids or "").strip() else []
@@ -27,7 +29,9 @@ def build_outfit(engine, image, ids, words, length):
     if not uploads and not given and not words:
         raise BadInput("Please give a picture, some catalog ids or a few words to start the outfit from.")
     length = common.count(length, "Outfit length", 0, 6)
-    out = engine.build_outfit(uploads + given, text=words, length=length or None)
+    fixed = [common.corrections(engine, u, read_as) or None for u in uploads]
+    out = engine.build_outfit(uploads + given, text=words, length=length or None,
+                              readings=fixed + [None] * len(given))
     gallery = [(_picture(engine, uploads, it.item), f"{it.slot} · {HOW.get(it.how, it.how)} · "
                 + ("your picture" if it.item.startswith("upload-") else common.caption(wardrobe, it.item)))
                for it in out.items]
@@ -39,7 +43,8 @@ def build_outfit(engine, image, ids, words, length):
                           "also weighed (cosine to the LSTM's pick + 1.5 x cosine to your words)": weighed(it, "text")}
                          for it in out.items])
     rows = rows.loc[:, (rows != "").any()]  # a column no item was chosen by is left out
-    text = (f"**{len(out.items)} items**, compatibility **{out.score:.3f}** (mean forward + backward "
+    text = "".join(f"Your picture: {r.describe()}\n\n" for r in out.readings.values())
+    text += (f"**{len(out.items)} items**, compatibility **{out.score:.3f}** (mean forward + backward "
             "log-likelihood per step; higher is better)" + (f", steered by *{words}*" if words else "") + ".")
     if out.words is not None:
         text += f"\n\nUnderstood: {', '.join(out.words.understood)}."
@@ -80,6 +85,7 @@ def render(engine, examples: dict) -> None:
         with gr.Column(scale=2):
             image = common.upload("Start from a picture (optional)")
             ids = gr.Textbox(label="…and/or catalog item ids (comma separated)", placeholder="e.g. " + examples["top_ids"][1])
+            read_as, fix = common.reading_controls()
             words = gr.Textbox(label="Words (optional)", placeholder="e.g. red floral summer")
             length = gr.Slider(0, 6, value=0, step=1, label="Items in the outfit (0: the model decides)")
             go = gr.Button("Build the outfit", variant="primary")
@@ -89,7 +95,9 @@ def render(engine, examples: dict) -> None:
             gallery = gr.Gallery(label="The outfit, slot by slot", columns=5, height=300, object_fit="contain",
                                  allow_preview=False, format="jpeg")
             steps = gr.Dataframe(label="Each slot: how it was filled and what else was weighed", wrap=True)
-    go.click(friendly(lambda *a: build_outfit(engine, *a)), [image, ids, words, length], [gallery, summary, steps],
+    image.change(friendly(lambda i: common.show_reading(engine, i)), [image], [read_as, *fix], api_name=False,
+                 preprocess=False)
+    go.click(friendly(lambda *a: build_outfit(engine, *a)), [image, ids, words, length, *fix], [gallery, summary, steps],
              api_name="build_outfit", preprocess=False)  # raw upload: open_image reports bad files
 
     with gr.Accordion("Fill in the blank", open=False):

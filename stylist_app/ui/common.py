@@ -17,13 +17,15 @@ import gradio as gr
 from PIL import Image, ImageDraw, UnidentifiedImageError
 
 from stylist_app.checkpoints import CheckpointError
+from stylist_app.data.builtin.vocab import COLOURS, FINE_TYPES, MATERIALS, PATTERNS
+from stylist_app.data.schema import SLOTS
 from stylist_app.errors import BadInput
+from stylist_app.models.reader import MIN_SIDE, on_white
 
 log = logging.getLogger("stylist")
 
 MAX_PIXELS = 40_000_000  # a 6000 x 6000 photo is 36 MP: accepted, then scaled down
 MAX_SIDE = 512  # uploads are scaled to this before encoding (the encoders use 224)
-MIN_SIDE = 32  # a smaller picture holds no garment to read
 MAX_TEXT = 300
 
 
@@ -89,16 +91,6 @@ def open_image(value, what: str = "image") -> Image.Image:
     return img
 
 
-def on_white(img: Image.Image) -> Image.Image:
-    """RGB, with any transparent parts white (a cut-out product PNG would otherwise come out on black)."""
-    if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
-        rgba = img.convert("RGBA")
-        white = Image.new("RGB", rgba.size, (255, 255, 255))
-        white.paste(rgba, mask=rgba.getchannel("A"))
-        return white
-    return img.convert("RGB")
-
-
 def clean_text(text: str | None, required: bool = False, what: str = "description") -> str | None:
     """Stripped text, None when empty and optional; too long or required-but-empty is a BadInput."""
     text = (text or "").strip()
@@ -148,6 +140,42 @@ def upload(label: str = "Picture") -> gr.Image:
     (gr.Image would open it with PIL before the handler, where a bad file cannot get a readable message)
     and read it with `open_image`."""
     return gr.Image(label=label, type="filepath", sources=["upload", "clipboard"], height=260)
+
+
+READ_FIELDS = ("slot", "fine_type", "colour", "pattern", "material")  # what a person may correct in a reading
+
+
+def reading_controls():
+    """The "Read as" line of an upload and, folded under it, one dropdown per attribute to correct the reading
+    (each set to what was read when a picture is uploaded; "" = as read)."""
+    read_as = gr.Markdown()
+    choices = {"slot": SLOTS, "fine_type": [t.name for t in FINE_TYPES], "colour": [c.name for c in COLOURS],
+               "pattern": PATTERNS, "material": list(MATERIALS)}
+    with gr.Accordion("Not right? Correct what the picture was read as", open=False):
+        with gr.Row():
+            controls = [gr.Dropdown(["", *choices[f]], value="", label=f.replace("_", " ").replace("fine ", ""),
+                                    min_width=120) for f in READ_FIELDS]
+    return read_as, controls
+
+
+def show_reading(engine, image):
+    """What an upload was read as (one line) and the correction dropdowns set to it; nothing for no upload."""
+    if not image:
+        return "", *[""] * len(READ_FIELDS)
+    try:
+        r = engine.read(open_image(image, "picture"))
+    except BadInput as err:
+        return f"⚠ {err}", *[""] * len(READ_FIELDS)
+    line = r.describe() if r.readable else f"⚠ {r.problem} If it is a garment, say what it is below."
+    return line, *[(getattr(r, f) or "") for f in READ_FIELDS]
+
+
+def corrections(engine, picture, values) -> dict:
+    """The dropdowns' values that differ from what `picture` was read as: the person's corrections."""
+    if picture is None or isinstance(picture, str):
+        return {}
+    r = engine.read(picture)
+    return {f: v for f, v in zip(READ_FIELDS, values) if v and v != getattr(r, f)}
 
 
 def top_or_id(wardrobe, image, iid: str, slot: str):

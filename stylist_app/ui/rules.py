@@ -16,18 +16,18 @@ def _status(fired: bool, polarity: int) -> str:
     return "did not fire" if not fired else ("fired, in favour (+)" if polarity > 0 else "fired, against (−)")
 
 
-def explain_pair(engine, top, bottom: str, words: str | None = None):
-    """(per-rule confidence table for the plot, the scores in words) of one pair; `words` about the top, as the
-    look was completed with."""
-    e = engine.explain(top, bottom, text=words)
+def explain_pair(engine, top, bottom: str, words: str | None = None, reading: dict | None = None):
+    """(per-rule confidence table for the plot, the scores in words) of one pair; `words` about the top and the
+    corrections to an uploaded top's `reading`, as the look was completed with."""
+    e = engine.explain(top, bottom, text=words, reading=reading)
     table = pd.DataFrame([{"rule": r.name, "confidence": round(r.confidence, 4), "status": _status(r.fired, r.polarity),
                            "contribution": round(r.contribution, 4), "says": r.text} for r in e.rules])
     fired = [r for r in e.rules if r.fired]
     lines = [f"| {'+' if r.polarity > 0 else '−'} | {r.text} | {r.confidence:.3f} | {r.contribution:+.3f} |"
              for r in sorted(fired, key=lambda r: -r.confidence)]
     top_name = common.caption(engine.wardrobe, e.top) if e.top != "upload" else "your top"
-    if e.like:
-        top_name += f" (its rules as for the catalog top it looks most like, {common.caption(engine.wardrobe, e.like)})"
+    if e.reading is not None:
+        top_name += f" ({e.reading.describe()}; the rules fire on those words)"
     text = (f"**{top_name}** with **{common.caption(engine.wardrobe, e.bottom)}**\n\n"
             f"Student (no rules) **{e.student_score:+.3f}** · teacher (with rules) **{e.teacher_score:+.3f}** · "
             f"confidence left on no rule {e.null_confidence:.3f}\n\n")

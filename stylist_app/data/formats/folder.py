@@ -7,7 +7,11 @@ Layout:
                  file (checked, not opened). `category` may be a fine type ("denim jacket") or a
                  slot ("tops"); it is mapped to a slot by the shared keyword mapping
                  (`common.guess_type`), then the title is tried; a `slot` column, where filled,
-                 wins and must be one of SLOTS.
+                 wins and must be one of SLOTS. An item whose slot neither tells takes the slot the
+                 photo reader reads from its picture (`models.reader.read_slots`, the shipped reader:
+                 the one place where reading a source uses a model); such items are logged with a
+                 count per category and marked with the attribute slot_from = "picture" (`stylist
+                 data stats` counts them).
     outfits.csv  optional: outfit_id, item_id, and optionally position (an integer; without it
                  items are put in slot order). Splits hash the outfit id (80/10/10).
 
@@ -18,7 +22,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from stylist_app.data.formats.common import guess_type, hash_split, make_splits, read_csv
+from stylist_app.data.formats.common import guess_type, hash_split, log, make_splits, read_csv
 from stylist_app.data.schema import SLOTS, DataError, Item, Outfit, Wardrobe, check_dir, order_by_slot
 
 ITEM_COLUMNS = ("id", "image", "title", "category")
@@ -41,6 +45,7 @@ def _items(root: Path, spec: str) -> dict[str, Item]:
     if not rows:
         raise DataError(f"{path}: no items")
     items: dict[str, Item] = {}
+    unplaced: dict[str, str] = {}  # item id -> category the word table cannot place
     for line, row in rows:
         iid = row["id"]
         if not iid or iid in items:
@@ -54,12 +59,28 @@ def _items(root: Path, spec: str) -> dict[str, Item]:
         if slot and slot not in SLOTS:
             raise DataError(f"{path} line {line}: item {iid!r}: slot {slot!r} is not one of {', '.join(SLOTS)}")
         if not slot and guess is None:
-            raise DataError(f"{path} line {line}: item {iid!r}: cannot tell the slot of category {row['category']!r}; "
-                            f"add a slot column ({', '.join(SLOTS)})")
-        items[iid] = Item(id=iid, slot=slot or guess[0], category=row["category"] or guess[1], title=row["title"],
+            unplaced[iid] = row["category"]
+        items[iid] = Item(id=iid, slot=slot or (guess[0] if guess else SLOTS[0]),
+                          category=row["category"] or (guess[1] if guess else ""), title=row["title"],
                           description=row.get("description", ""), image=str(image),
                           attributes={c: row[c] for c in columns if c not in NOT_ATTRIBUTES and row[c]})
+    if unplaced:
+        _slots_from_pictures(items, unplaced, path)
     return items
+
+
+def _slots_from_pictures(items: dict[str, Item], unplaced: dict[str, str], path: Path) -> None:
+    """Give items whose category no word places the slot the photo reader reads from their pictures."""
+    from stylist_app.models.reader import read_slots
+
+    slots = read_slots([items[i].image for i in unplaced], path)
+    counts: dict[str, int] = {}
+    for iid, slot in zip(unplaced, slots):
+        items[iid].slot = slot
+        items[iid].attributes["slot_from"] = "picture"
+        counts[unplaced[iid] or "(empty)"] = counts.get(unplaced[iid] or "(empty)", 0) + 1
+    log.warning("%s: %d items of categories the word table cannot place took the slot their picture was read as: %s",
+                path, len(unplaced), ", ".join(f"{c!r} x{n}" for c, n in sorted(counts.items(), key=lambda x: -x[1])))
 
 
 def _outfits(path: Path, items: dict[str, Item], spec: str) -> dict[str, Outfit]:
