@@ -292,7 +292,14 @@ def call_table(engine) -> dict:
 
         every = "exhaustive: every bottom rescored with the rules (no index)"
         table["complete"] = (complete, exhaustive, [t for t, _ in pairs], every)
-        table["complete_upload"] = (complete, exhaustive, [w.items[t].load_image() for t, _ in pairs], every)
+        if why := missing("reader"):
+            table["complete_upload"] = why
+        else:  # the picture is read, then corrected to what the catalog says it is (as a person would)
+            uploads = [w.items[t].load_image() for t, _ in pairs]
+            fixed = {id(p): {"fine_type": w.items[t].category} for p, (t, _) in zip(uploads, pairs)}
+            table["complete_upload"] = (lambda x: engine.complete(x, k=10, reading=fixed[id(x)]),
+                                        lambda x: engine.complete(x, k=n_bottoms, reading=fixed[id(x)])[:10],
+                                        uploads, every)
         table["explain"] = (lambda p: engine.explain(*p), bare_score, pairs,
                             "the student's bare score of the pair (no rules)")
 
@@ -319,8 +326,14 @@ def call_table(engine) -> dict:
         pairwise = "Siamese pairwise compatibility (the Bi-LSTM paper's baseline), catalog embeddings cached"
         table["build_outfit"] = (lambda q: engine.build_outfit([q]), lambda q: engine.build_outfit([q], beam=1),
                                  [o[0] for o in outfits], greedy)
-        table["build_outfit_upload"] = (lambda x: engine.build_outfit([x]), lambda x: engine.build_outfit([x], beam=1),
-                                        [w.items[o[0]].load_image() for o in outfits], greedy)
+        if why := missing("reader"):
+            table["build_outfit_upload"] = why
+        else:
+            uploads = [w.items[o[0]].load_image() for o in outfits]
+            slots = {id(p): [{"slot": w.items[o[0]].slot}] for p, o in zip(uploads, outfits)}
+            table["build_outfit_upload"] = (lambda x: engine.build_outfit([x], readings=slots[id(x)]),
+                                            lambda x: engine.build_outfit([x], beam=1, readings=slots[id(x)]),
+                                            uploads, greedy)
         table["fill_in_blank"] = (lambda q: engine.fill_in_blank(q.context(), q.position, q.candidates),
                                   siamese_fitb, fitb_questions(w, "test")[:N_INPUTS], pairwise)
         table["score_outfit"] = (engine.score_outfit, lambda o: siamese_scores([o]), outfits, pairwise)

@@ -23,11 +23,12 @@ TIMED = ("complete", "complete_upload", "explain", "build_outfit", "build_outfit
 
 
 @pytest.fixture(scope="module")
-def checkpoints(small_wardrobe, tmp_path_factory):
+def checkpoints(small_wardrobe, tmp_path_factory, add_small_reader):
     threads = torch.get_num_threads()
     out = tmp_path_factory.mktemp("bench-ckpt")
     akd.train(small_wardrobe, out, device="cpu", config=AKD_FAST)
     bilstm.train(small_wardrobe, out, device="cpu", config=BILSTM_FAST)
+    add_small_reader(out)
     torch.set_num_threads(threads)
     return out
 

@@ -181,3 +181,29 @@ def test_a_reading_and_its_correction_steer_complete(engine):
         assert w.items[a[0].like].category == "shirt"
     with pytest.raises(BadInput, match="not a top"):
         engine.complete(picture, k=3, reading={**striped, "fine_type": "jeans"})
+
+
+def test_eval_reader_on_a_folder_catalog_with_category_and_color_columns(tmp_path):
+    """`stylist eval reader` on a shop-style folder: its category and color columns mapped to ours, each attribute
+    reported with its count, the mapping written down (the shipped reader reads drawn pictures well)."""
+    from pathlib import Path
+
+    from stylist_app.data import load
+    from stylist_app.data.builtin.render import render_item
+
+    rows = [("1", "Jeans", "Navy Blue", {"category": "jeans", "colour": "navy", "pattern": "denim wash",
+                                         "material": "denim"}),
+            ("2", "Tshirts", "Red", {"category": "t-shirt", "colour": "red", "pattern": "solid", "material": "jersey"}),
+            ("3", "Handbags", "Multi", {"category": "tote", "colour": "camel", "pattern": "solid",
+                                        "material": "leather"})]
+    (tmp_path / "img").mkdir()
+    lines = ["id,image,title,category,color"]
+    for iid, category, colour, attrs in rows:
+        render_item({**attrs, "length": "regular", "seed": int(iid)}, 224).save(tmp_path / "img" / f"{iid}.jpg")
+        lines.append(f"{iid},img/{iid}.jpg,Product {iid},{category},{colour}")
+    (tmp_path / "items.csv").write_text("\n".join(lines) + "\n")
+    checkpoints = Path(__file__).resolve().parents[1] / "checkpoints"
+    out = reader_eval.evaluate(load(f"folder:{tmp_path}"), checkpoints, split="all", device="cpu")
+    assert out["slot"]["n"] == 3 and out["fine_type"]["n"] == 2 and out["colour"]["n"] == 2  # "Handbags", "Multi": no type, no colour
+    assert out["slot"]["accuracy"] == 1.0 and out["n_items"] == 3 and "colour" in out["mapping"]
+    assert "non_garment_unreadable_share" not in out  # a shop catalog of garments only
