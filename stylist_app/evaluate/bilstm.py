@@ -1,11 +1,26 @@
 """`stylist eval bilstm`: FITB and compatibility AUC (easy and hard) of the Bi-LSTM + VSE and the baselines
 trained with it; on the builtin wardrobe also the oracle's rows, the normalised scores and whether text
 steers generation (`text_query_metrics`)."""
-import numpy as np
+import random
+from collections import Counter
 
+import numpy as np
+import torch
+
+from stylist_app.data.builtin.texts import MATERIAL_WORDS, PATTERN_WORDS
+from stylist_app.data.builtin.vocab import COLOURS, FIBRES, FINE_TYPES, MATERIALS
 from stylist_app.evaluate import oracle_for, outfit_scorer_metrics
 from stylist_app.models.bilstm import Bundle, batch_scorer, load
 from stylist_app.train import pick_device
+
+# One word (or phrase) per attribute value, as listings write it: kind -> {word: (attribute, value)}.
+WORDS = {
+    "colour": {c.name: ("colour", c.name) for c in COLOURS},
+    "pattern": {PATTERN_WORDS[p][0]: ("pattern", p) for p in PATTERN_WORDS},
+    "material": {(MATERIAL_WORDS[m] or (m,))[0]: ("material", m) for m in MATERIALS},
+    "fibre": {f: ("fibre", f) for f in FIBRES},
+    "type": {t.name: ("category", t.name) for t in FINE_TYPES},
+}
 
 # Text queries and the builtin attribute each names (measured with the oracle's true attributes).
 TEXT_QUERIES = {
@@ -71,6 +86,93 @@ def text_query_metrics(bundle: Bundle, wardrobe, oracle, split: str, n_queries: 
     return out
 
 
+def text_metrics(bundle: Bundle, wardrobe, oracle, split: str, n_queries: int = 10, n_pairs: int = 20,
+                 n_builds: int = 100, seed: int = 0, **build) -> dict:
+    """The `text` block (DESIGN.md "Metrics files"): how well words reach the items that carry them.
+
+    - `precision@10`: per kind of word (colour, pattern, material, fibre, type; every value's listing word the
+      model knows), the share of the 10 catalog items that best match the word (`Bundle.word_match`, what
+      decoding uses) that truly carry it (the oracle's attributes).
+    - `carry_one_word`: over outfits built from each colour, pattern, material and type word, alone and with
+      each of `n_queries` query items (the first item of `split`'s first outfits), the share of generated
+      items carrying the word's value, counted only in slots where some catalog item carries it.
+    - `carry_two_words`: the same for `n_pairs` random pairs (colour + material, colour + pattern) that some
+      catalog item carries together; an item counts when it carries both.
+    - `oracle_cost`: the fall of the outfit's oracle score with one word against without, from the same query
+      items, as a share of the range from random outfits (each item swapped for a random one of its slot) to
+      the true `split` outfits.
+    - `max_repeat_share`: over `n_builds` outfits built without words from different query items, the most
+      frequent generated item's share of the builds that fill its slot, the largest over slots.
+    `build`: options passed to `Bundle.build_outfit` (the decoding under test)."""
+    rng = random.Random(seed)
+    table = bundle.table()
+    ids = table.names[: table.n_catalog]
+    truth = {i: oracle.true_attributes(i) for i in ids}
+    slot_of = {i: wardrobe.items[i].slot for i in ids}
+    outfits = wardrobe.split_outfits(split)
+    queries = [bundle.rows[o.items[0]] for o in outfits[:n_queries]]
+    known = {kind: {w: av for w, av in words.items() if bundle.bilstm.knows(w)} for kind, words in WORDS.items()}
+
+    precision = {}
+    for kind, words in known.items():
+        hits = []
+        for word, (attr, value) in words.items():
+            top = torch.topk(bundle.word_match(table, word)[: table.n_catalog], 10).indices.tolist()
+            hits.append(np.mean([truth[ids[r]].get(attr) == value for r in top]))
+        if hits:
+            precision[kind] = float(np.mean(hits))
+
+    def carried(outfit, wanted: list[tuple[str, str]]) -> list[bool]:
+        out = []
+        for it in outfit.items:
+            if it.how == "query":
+                continue
+            able = [i for i in ids if slot_of[i] == it.slot and all(truth[i].get(a) == v for a, v in wanted)]
+            if able:
+                out.append(all(truth[it.item].get(a) == v for a, v in wanted))
+        return out
+
+    plain = {q: bundle.build_outfit(table, [q], **build) for q in queries}
+    one, costs = [], []
+    for kind in ("colour", "pattern", "material", "type"):
+        for word, av in known.get(kind, {}).items():
+            one += carried(bundle.build_outfit(table, [], word, **build), [av])
+            for q in queries:
+                outfit = bundle.build_outfit(table, [q], word, **build)
+                one += carried(outfit, [av])
+                costs.append(oracle.outfit_score([i.item for i in plain[q].items])
+                             - oracle.outfit_score([i.item for i in outfit.items]))
+    pairs = [(c, m) for c in known.get("colour", {}) for m in [*known.get("material", {}), *known.get("pattern", {})]
+             if any(truth[i].get("colour") == known["colour"][c][1] and
+                    truth[i].get((known.get("material", {}).get(m) or known["pattern"][m])[0]) ==
+                    (known.get("material", {}).get(m) or known["pattern"][m])[1] for i in ids)]
+    two = []
+    for c, m in rng.sample(pairs, min(n_pairs, len(pairs))):
+        wanted = [known["colour"][c], known.get("material", {}).get(m) or known["pattern"][m]]
+        two += carried(bundle.build_outfit(table, [], f"{c} {m}", **build), wanted)
+        for q in queries[:5]:
+            two += carried(bundle.build_outfit(table, [q], f"{c} {m}", **build), wanted)
+    true_scores = [oracle.outfit_score(o.items) for o in outfits]
+    by_slot = {}
+    for i in ids:
+        by_slot.setdefault(slot_of[i], []).append(i)
+    random_scores = [oracle.outfit_score([rng.choice(by_slot[wardrobe.items[i].slot]) for i in o.items])
+                     for o in outfits]
+    spread = float(np.mean(true_scores) - np.mean(random_scores))
+    counts: dict[str, Counter] = {}
+    for o in outfits[:n_builds]:
+        for it in bundle.build_outfit(table, [bundle.rows[o.items[0]]], **build).items:
+            if it.how != "query":
+                counts.setdefault(it.slot, Counter())[it.item] += 1
+    repeat = {slot: c.most_common(1)[0][1] / sum(c.values()) for slot, c in counts.items()}
+    return {"precision@10": precision, "carry_one_word": float(np.mean(one)) if one else None,
+            "carry_two_words": float(np.mean(two)) if two else None,
+            "oracle_cost": float(np.mean(costs)) / spread if costs and spread > 0 else None,
+            "max_repeat_share": max(repeat.values()) if repeat else None,
+            "repeat_share_by_slot": repeat, "n_words": {k: len(v) for k, v in known.items()},
+            "n_pairs": min(n_pairs, len(pairs)), "n_builds": min(n_builds, len(outfits))}
+
+
 def evaluate(wardrobe, checkpoint_dir, *, split="test", device="auto") -> dict:
     """FITB and compatibility AUC (easy and hard) of the Bi-LSTM and the baselines on `split`;
     for builtin also the oracle's, the normalised scores and the text-query measurement."""
@@ -82,4 +184,5 @@ def evaluate(wardrobe, checkpoint_dir, *, split="test", device="auto") -> dict:
         out["oracle"] = outfit_scorer_metrics(oracle.outfit_score, wardrobe, split)
         out["normalised"] = normalised(out, out["oracle"])
         out["text_query"] = text_query_metrics(bundle, wardrobe, oracle, split)
+        out["text"] = text_metrics(bundle, wardrobe, oracle, split)
     return out

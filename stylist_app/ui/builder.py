@@ -19,7 +19,7 @@ def _picture(engine, uploads: list, name: str):
     return common.picture(engine.wardrobe, name)
 
 
-def build_outfit(engine, image, ids, words, length, *read_as):
+def build_outfit(engine, image, ids, words, length, follow=5.0, *read_as):
     """The outfit (gallery, summary, steps table); `read_as`: corrections to the upload's reading (slot, type,
     colour, pattern, material; "" = as read)."""
     wardrobe = engine.wardrobe
@@ -30,8 +30,12 @@ def build_outfit(engine, image, ids, words, length, *read_as):
         raise BadInput("Please give a picture, some catalog ids or a few words to start the outfit from.")
     length = common.count(length, "Outfit length", 0, 6)
     fixed = [common.corrections(engine, u, read_as) or None for u in uploads]
+    try:
+        follow = float(follow)
+    except (TypeError, ValueError):
+        raise BadInput("Follow the outfit / my words must be a number between 0 and 15.") from None
     out = engine.build_outfit(uploads + given, text=words, length=length or None,
-                              readings=fixed + [None] * len(given))
+                              readings=fixed + [None] * len(given), words_weight=follow)
     gallery = [(_picture(engine, uploads, it.item), f"{it.slot} · {HOW.get(it.how, it.how)} · "
                 + ("your picture" if it.item.startswith("upload-") else common.caption(wardrobe, it.item)))
                for it in out.items]
@@ -39,7 +43,8 @@ def build_outfit(engine, image, ids, words, length, *read_as):
         return ", ".join(f"{a} ({v:.2f})" for a, v in it.alternatives[1:4]) if it.how == how else ""
 
     rows = pd.DataFrame([{"slot": it.slot, "item": it.item, "how": HOW.get(it.how, it.how),
-                          "also weighed (log-probability)": weighed(it, "generated"),
+                          ("also weighed (log-probability + " + f"{follow:g}" + " x match to your words)" if words and follow
+                           else "also weighed (log-probability)"): weighed(it, "generated"),
                           "also weighed (cosine to the LSTM's pick + 1.5 x cosine to your words)": weighed(it, "text")}
                          for it in out.items])
     rows = rows.loc[:, (rows != "").any()]  # a column no item was chosen by is left out
@@ -87,6 +92,8 @@ def render(engine, examples: dict) -> None:
             ids = gr.Textbox(label="…and/or catalog item ids (comma separated)", placeholder="e.g. " + examples["top_ids"][1])
             read_as, fix = common.reading_controls()
             words = gr.Textbox(label="Words (optional)", placeholder="e.g. red floral summer")
+            follow = gr.Slider(0, 15, value=5, step=0.5, label="Follow the outfit ↔ follow my words",
+                               info="how much the words count beside the outfit model (0: not at all)")
             length = gr.Slider(0, 6, value=0, step=1, label="Items in the outfit (0: the model decides)")
             go = gr.Button("Build the outfit", variant="primary")
             gr.Examples([[p] for p in examples["tops"]], [image], label="Example pictures")
@@ -97,7 +104,8 @@ def render(engine, examples: dict) -> None:
             steps = gr.Dataframe(label="Each slot: how it was filled and what else was weighed", wrap=True)
     image.change(friendly(lambda i: common.show_reading(engine, i)), [image], [read_as, *fix], api_name=False,
                  preprocess=False)
-    go.click(friendly(lambda *a: build_outfit(engine, *a)), [image, ids, words, length, *fix], [gallery, summary, steps],
+    go.click(friendly(lambda *a: build_outfit(engine, *a)), [image, ids, words, length, follow, *fix],
+             [gallery, summary, steps],
              api_name="build_outfit", preprocess=False)  # raw upload: open_image reports bad files
 
     with gr.Accordion("Fill in the blank", open=False):

@@ -1,0 +1,25 @@
+"""Words in the outfit builder, before and after: `evaluate.bilstm.text_metrics` on the builtin test split for the
+paper's f + v_q swap with the VSE's retrieval alone (before), and for the words inside beam decoding with the
+listing-aware match at weights 5 (the default) and 10. About 2 minutes on one CPU thread.
+
+    python benchmarks/bench_words.py [OUT.json]
+"""
+import sys, json
+sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[1]))
+import torch; torch.set_num_threads(1)
+from stylist_app.data import load
+from stylist_app.evaluate import oracle_for
+from stylist_app.evaluate.bilstm import text_metrics
+from stylist_app.models import bilstm
+w = load("builtin"); o = oracle_for(w)
+b = bilstm.load(str(__import__("pathlib").Path(__file__).resolve().parents[1] / "checkpoints"), w, "cpu")
+out = {}
+bilstm.LISTING_WEIGHT, bilstm.MATCH_EVERY_WORD = 0.0, False
+out["before (VSE retrieval, f + v_q swap)"] = text_metrics(b, w, o, "test", mode="update")
+b._text_side.pop("listings", None)
+bilstm.LISTING_WEIGHT, bilstm.MATCH_EVERY_WORD = 2.0, True
+for lam in (5.0, 10.0):
+    out[f"words in decoding, weight {lam:g}"] = text_metrics(b, w, o, "test", words_weight=lam)
+json.dump(out, open(sys.argv[1], "w"), indent=1) if len(sys.argv) > 1 else None
+for k, v in out.items():
+    print(k, json.dumps({kk: vv for kk, vv in v.items() if kk in ("precision@10", "carry_one_word", "carry_two_words", "oracle_cost", "max_repeat_share")}))
