@@ -183,6 +183,9 @@ class StylistEngine:
                 akd.index("bottoms"), akd.index("tops")
                 with contextlib.suppress(BadInput):  # a catalog without test pairs: the tab says so when asked
                     self.rule_overview("test")
+            if "reader" in self.models:  # the ImageNet head it reads "worn or not" with, and the effnet it reads with
+                self.pretrained_encoder("image", self.models["reader"].config.image_encoder)
+                self.models["reader"].wearable(torch.zeros(1, 1280, device=self.device))
             if "bilstm" in self.models:
                 self.outfit_table()
                 self.pretrained_encoder("image", self.models["bilstm"].config.image_encoder)
