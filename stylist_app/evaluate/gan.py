@@ -12,15 +12,30 @@ Realism, two measures, each against the range over real catalog pictures of the 
   1, fakes to at most -1). The design objective optimises it for eta > 0, so it is also checked by
 - `feature_distance`: cosine distance in effnet-lite0 features from a picture to its nearest
   catalog item (real pictures: to their nearest other item), which no part of design sees.
+
+The independent judge (`judge`; builtin only, and only with a photo reader in the checkpoint folder): the photo
+reader reads each design (type, colour, pattern, material); the shopper's hidden taste scores that reading over
+what pictures show (`Oracle.visible_user_scores`), and the best catalog item of the category on the same terms. A
+shopper wins when the best of their readable designs beats it; a design is unreadable (a loss) when the reader
+refuses it, reads its type or colour under 0.5, or reads a type outside the requested category. Neither the
+reader nor the oracle takes part in designing. `kid`: kernel distance (cubic polynomial kernel, unbiased MMD²) on
+raw effnet-lite0 features between the designs and catalog items of their categories, `kid_real` the same between
+held-out catalog items and the rest; `diversity`: mean pairwise cosine distance among a shopper's designs,
+`diversity_catalog` among as many random catalog items of the same category.
 """
 import numpy as np
 import torch
 from torch import nn
 
+from PIL import Image
+
+from stylist_app.checkpoints import read_manifest
 from stylist_app.data.schema import DataError
 from stylist_app.data.tasks import Purchases
+from stylist_app.evaluate import oracle_for
 from stylist_app.features import image_features
 from stylist_app.models import dvbpr, gan
+from stylist_app.models import reader as reader_model
 from stylist_app.models.dvbpr import to_unit
 from stylist_app.models.encoders import make_image_encoder
 from stylist_app.train import pick_device
@@ -42,6 +57,93 @@ def nearest_catalog_distance(encoder, pictures: torch.Tensor, catalog: torch.Ten
     if exclude is not None:
         sim[torch.arange(len(sim)), torch.as_tensor(exclude)] = -1
     return (1 - sim.max(1).values).cpu().numpy()
+
+
+def pictures_of(images: torch.Tensor) -> list[Image.Image]:
+    """PIL pictures of designs in [-1, 1] (B, 3, S, S)."""
+    x = ((images.float().clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8).permute(0, 2, 3, 1).cpu().numpy()
+    return [Image.fromarray(a) for a in x]
+
+
+def effnet_features(encoder, images: torch.Tensor) -> torch.Tensor:
+    """Unit effnet-lite0 features of designs in [-1, 1], upsampled (bicubic) to the encoder's size."""
+    x = nn.functional.interpolate(images.float(), size=encoder.image_size, mode="bicubic").clamp(-1, 1)
+    return torch.cat([encoder(x[k:k + 50]).float() for k in range(0, len(x), 50)])
+
+
+def kernel_distance(x: torch.Tensor, y: torch.Tensor) -> float:
+    """Unbiased MMD² with the cubic polynomial kernel (x . y / d + 1)^3 (KID, Binkowski et al. 2018)."""
+    x, y = x.double(), y.double()
+    d = x.shape[1]
+    kxx, kyy, kxy = (x @ x.T / d + 1) ** 3, (y @ y.T / d + 1) ** 3, (x @ y.T / d + 1) ** 3
+    m, n = len(x), len(y)
+    return float((kxx.sum() - kxx.diag().sum()) / (m * (m - 1)) + (kyy.sum() - kyy.diag().sum()) / (n * (n - 1))
+                 - 2 * kxy.mean())
+
+
+def mean_pairwise_distance(unit: torch.Tensor) -> float:
+    """Mean cosine distance over the distinct pairs of unit vectors (n, d)."""
+    sim = unit @ unit.T
+    n = len(unit)
+    return float(1 - (sim.sum() - sim.diag().sum()) / (n * (n - 1)))
+
+
+class Judge:
+    """The independent judge of designs (module docstring): the photo reader, then the shopper's hidden taste."""
+
+    def __init__(self, wardrobe, checkpoint_dir, device, classes: list[str]):
+        self.wardrobe, self.classes, self.device = wardrobe, classes, device
+        self.oracle = oracle_for(wardrobe)
+        self.reader = reader_model.load(checkpoint_dir, wardrobe, device)
+        self.encoder = make_image_encoder(ENCODER).to(device).eval()
+        self.ids = list(wardrobe.items)
+
+    def readable(self, r, category: str) -> bool:
+        return (r.readable and r.probability.get("fine_type", 0) >= 0.5 and r.probability.get("colour", 0) >= 0.5
+                and reader_model.TYPE_BY_NAME[r.fine_type].slot == category)
+
+    def metrics(self, users: list[str], classes: list[int], images: torch.Tensor, catalog_raw: torch.Tensor,
+                labels: torch.Tensor, seed: int) -> dict:
+        """win_rate_oracle, readable_share, kid, diversity (and their real references) of designs (B, n, 3, S, S)."""
+        b, n = images.shape[:2]
+        flat = images.reshape(b * n, *images.shape[2:])
+        with torch.no_grad():
+            feats = effnet_features(self.encoder, flat)
+        pics = pictures_of(flat)
+        readings = self.reader.read_features(feats, pics)
+        wins, ok = [], []
+        for k, (user, c) in enumerate(zip(users, classes)):
+            category = self.classes[c]
+            mine = readings[k * n:(k + 1) * n]
+            good = [r for r in mine if self.readable(r, category)]
+            ok += [self.readable(r, category) for r in mine]
+            rows = [i for i in self.ids if self.wardrobe.items[i].slot == category]
+            best = self.oracle.visible_user_scores(user, [self.oracle.true_attributes(i) for i in rows]).max()
+            if not good:
+                wins.append(False)
+                continue
+            scores = self.oracle.visible_user_scores(user, [
+                {"category": r.fine_type, "colour": r.colour, "pattern": r.pattern, "material": r.material}
+                for r in good])
+            wins.append(bool(scores.max() > best))
+        unit = nn.functional.normalize(feats, dim=1)
+        catalog_unit = nn.functional.normalize(catalog_raw, dim=1)
+        wanted = torch.isin(labels, torch.as_tensor(sorted(set(classes)), device=labels.device))
+        rows = torch.nonzero(wanted).flatten().cpu()
+        g = torch.Generator().manual_seed(seed)
+        shuffled = rows[torch.randperm(len(rows), generator=g)]
+        held, rest = shuffled[:len(flat)], shuffled[len(flat):len(flat) + 2000]
+        diversity = float(np.mean([mean_pairwise_distance(unit[k * n:(k + 1) * n]) for k in range(b)]))
+        catalog_div = []
+        for c in classes:
+            pool = torch.nonzero(labels == c).flatten().cpu()
+            pick = pool[torch.randperm(len(pool), generator=g)[:n]]
+            catalog_div.append(mean_pairwise_distance(catalog_unit[pick]))
+        return {"win_rate_oracle": float(np.mean(wins)), "readable_share": float(np.mean(ok)),
+                "kid": kernel_distance(feats, catalog_raw[rest]),
+                "kid_real": kernel_distance(catalog_raw[held], catalog_raw[rest]),
+                "diversity": diversity, "diversity_catalog": float(np.mean(catalog_div)),
+                "readings": [r.words() or r.problem for r in readings[: 2 * n]]}
 
 
 def percentiles(values) -> dict:
@@ -82,6 +184,10 @@ def design_metrics(wardrobe, checkpoint_dir, *, split: str, device, n_users: int
         real = to_unit(designer.pixels[real_rows])
         real_d = designer.discriminator(real, labels[real_rows]).cpu().numpy()
         real_dist = nearest_catalog_distance(encoder, real, catalog, real_rows.cpu())
+    judge = None
+    if oracle_for(wardrobe) is not None and "reader" in read_manifest(checkpoint_dir):
+        judge = Judge(wardrobe, checkpoint_dir, device, designer.config.classes)
+        user_ids = [list(wardrobe.users)[int(u)] for u in users]
     by_eta = {}
     for eta in ETAS:
         out = designer.design_batch(taste, thetas, classes, scale, n=n, eta=eta, steps=steps, seed=seed)
@@ -101,6 +207,9 @@ def design_metrics(wardrobe, checkpoint_dir, *, split: str, device, n_users: int
             "feature_distance": float(dist.mean()),
             "feature_distance_in_real_range": float((dist <= np.percentile(real_dist, 95)).mean()),
         }
+        if judge is not None:
+            by_eta[str(eta)].update(judge.metrics(user_ids, classes.tolist(), out.images,
+                                                  torch.as_tensor(feats, device=device).float(), labels, seed))
     first = list(wardrobe.users)[int(users[0])]
     timed = designer.design(taste, user=first, category=designer.config.classes[int(classes[0])], n=4, eta=1.0,
                             steps=50, seed=seed)
@@ -114,6 +223,8 @@ def design_metrics(wardrobe, checkpoint_dir, *, split: str, device, n_users: int
             "feature_distance": "cosine distance in effnet-lite0 features to the nearest catalog item, of each "
                                 "shopper's best design; in_real_range = share at or below the real items' 95th percentile",
             "win_rate": f"share of shoppers whose best of {n} designs beats their best existing item of the category",
+            "win_rate_oracle": "the same, judged by the photo reader's reading of each design scored by the shopper's "
+                               "hidden taste over what pictures show; an unreadable design loses (module docstring)",
         },
         "n_users": len(users), "n_designs_per_user": n, "steps": steps,
         "design_seconds": timed.seconds,  # one canvas call: 4 designs x 50 steps, eta = 1, on this machine

@@ -29,14 +29,18 @@ def design(engine, user, liked, category, n, eta, steps, seed, from_item, progre
     progress((0, max(steps, 1)), desc="Designing", unit="steps")
     d = engine.design(user=user, liked_items=liked, category=category, n=n, eta=eta, steps=steps, seed=seed,
                       from_item=from_item, progress=lambda k, total: progress((k, total), desc="Designing", unit="steps"))
-    gallery = [(img, f"#{k + 1}  {a:+.2f}") for k, (img, a) in enumerate(zip(d.images, d.preference_after))]
+    readings = [engine.read(img) if "reader" in engine.models else None for img in d.images]
+    gallery = [(img, f"#{k + 1} · " + (f"{r.words()} · " if r is not None and r.readable else
+                                        "not readable · " if r is not None else "") + f"{a:+.2f}")
+               for k, (img, a, r) in enumerate(zip(d.images, d.preference_after, readings))]
     table = "\n".join(f"| #{k + 1} | {b:+.2f} | {a:+.2f} | {r:+.2f} |"
                       for k, (b, a, r) in enumerate(zip(d.preference_before, d.preference_after, d.realism)))
     won = sum(a > d.best_existing_preference for a in d.preference_after)
     who = f"shopper `{user}`" if user else f"a taste fitted to {len(liked)} liked items"
     text = (f"**{len(d.images)} {d.category} designs** for {who}; eta {eta:g}, {steps} steps, seed {seed}. "
-            f"{won} of {len(d.images)} beat the catalog's best {d.category} for this taste "
-            f"(**{common.caption(wardrobe, d.best_existing)}**, preference {d.best_existing_preference:+.2f}).")
+            f"DVBPR, the model they were designed against (so no judge of them), scores {won} of {len(d.images)} above "
+            f"the catalog's best {d.category} for this taste (**{common.caption(wardrobe, d.best_existing)}**, "
+            f"preference {d.best_existing_preference:+.2f}). Each caption says what the photo reader reads.")
     text += ("\n\n| design | preference before | after | realism (discriminator) |\n|---|---|---|---|\n" + table)
     if d.from_item:
         text += f"\n\nEdited from **{common.caption(wardrobe, d.from_item)}** (preference {d.from_item_preference:+.2f})."
