@@ -184,7 +184,7 @@ def test_evaluate_reports_every_eta(trained, small_wardrobe, add_small_reader):
     for key in ("preference_existing_best", "preference_generated", "win_rate", "eta", "realism", "n_users",
                 "win_rate_oracle", "readable_share", "kid", "kid_real", "diversity", "diversity_catalog"):
         assert key in m
-    assert 0 <= m["win_rate_oracle"] <= 1 and 0 <= m["readable_share"] <= 1
+    assert 0 <= m["win_rate_oracle"] <= 1 and 0 <= m["readable_share"] <= 1 and 0 <= m["readable_share_real"] <= 1
     assert 0 <= m["diversity"] <= 2 and 0 < m["diversity_catalog"] <= 2
     assert set(m["by_eta"]) == {str(e) for e in gan_eval.ETAS} and m["eta"] == 1.0 and m["n_users"] == 4
     assert 0 <= m["win_rate"] <= 1 and np.isfinite(m["feature_distance"])
@@ -218,3 +218,5 @@ def test_a_reading_is_scored_by_the_taste_as_the_catalog_item_it_describes(small
                                                  for a in attrs])
     np.testing.assert_allclose(visible, as_read)
     assert np.corrcoef(visible, oracle.user_item_scores(user, ids))[0, 1] > 0.8
+    impossible = {"category": "beanie", "colour": "black", "pattern": "solid", "material": "jersey"}  # no style knits it so
+    assert oracle.visible_user_scores(user, [impossible])[0] == -np.inf

@@ -21,7 +21,9 @@ refuses it, reads its type or colour under 0.5, or reads a type outside the requ
 reader nor the oracle takes part in designing. `kid`: kernel distance (cubic polynomial kernel, unbiased MMD²) on
 raw effnet-lite0 features between the designs and catalog items of their categories, `kid_real` the same between
 held-out catalog items and the rest; `diversity`: mean pairwise cosine distance among a shopper's designs,
-`diversity_catalog` among as many random catalog items of the same category.
+`diversity_catalog` among as many random catalog items of the same category. `readable_share_real`: the share
+of 500 real catalog pictures of those categories, at the generator's size, that the judge reads with confidence
+as their category (how fair the judge is to small pictures).
 """
 import numpy as np
 import torch
@@ -101,6 +103,14 @@ class Judge:
     def readable(self, r, category: str) -> bool:
         return (r.readable and r.probability.get("fine_type", 0) >= 0.5 and r.probability.get("colour", 0) >= 0.5
                 and reader_model.TYPE_BY_NAME[r.fine_type].slot == category)
+
+    def readable_share(self, images: torch.Tensor, classes: list[int]) -> float:
+        """The share of pictures (B, 3, S, S) in [-1, 1] read with confidence as their class: for real catalog
+        pictures at the generator's size, how readable the judge finds real garments there."""
+        with torch.no_grad():
+            feats = effnet_features(self.encoder, images)
+        readings = self.reader.read_features(feats, pictures_of(images))
+        return float(np.mean([self.readable(r, self.classes[c]) for r, c in zip(readings, classes)]))
 
     def metrics(self, users: list[str], classes: list[int], images: torch.Tensor, catalog_raw: torch.Tensor,
                 labels: torch.Tensor, seed: int) -> dict:
@@ -188,6 +198,7 @@ def design_metrics(wardrobe, checkpoint_dir, *, split: str, device, n_users: int
     if oracle_for(wardrobe) is not None and "reader" in read_manifest(checkpoint_dir):
         judge = Judge(wardrobe, checkpoint_dir, device, designer.config.classes)
         user_ids = [list(wardrobe.users)[int(u)] for u in users]
+        real_readable = judge.readable_share(real, labels[real_rows].tolist())
     by_eta = {}
     for eta in ETAS:
         out = designer.design_batch(taste, thetas, classes, scale, n=n, eta=eta, steps=steps, seed=seed)
@@ -213,8 +224,9 @@ def design_metrics(wardrobe, checkpoint_dir, *, split: str, device, n_users: int
     first = list(wardrobe.users)[int(users[0])]
     timed = designer.design(taste, user=first, category=designer.config.classes[int(classes[0])], n=4, eta=1.0,
                             steps=50, seed=seed)
+    judged = {"readable_share_real": real_readable} if judge is not None else {}
     return {
-        **by_eta["1.0"], "eta": 1.0, "by_eta": by_eta,
+        **by_eta["1.0"], "eta": 1.0, "by_eta": by_eta, **judged,
         "realism_real": percentiles(real_d), "feature_distance_real": percentiles(real_dist),
         "notes": {
             "preference": "DVBPR's theta_u . Phi(X) (the model's score); the oracle cannot score new pictures",

@@ -90,11 +90,14 @@ class Oracle:
     def visible_user_scores(self, user_id: str, attrs: list[dict]) -> np.ndarray:
         """A shopper's hidden utility for items described only by what pictures show (category, colour, pattern,
         material, fit: "regular" when absent), fibre, weight and occasion at their expectation given those
-        (`visible_beliefs`): how the taste scores a design's reading, or a catalog item on the same terms."""
+        (`visible_beliefs`): how the taste scores a design's reading, or a catalog item on the same terms. A
+        garment no style ever makes (a jersey beanie) scores -inf."""
         filled = [{"fit": "regular", **a, "fibre": "cotton", "weight": "mid", "occasion": "weekend"} for a in attrs]
-        codes = visible_beliefs(self.tables, codes_from_attrs(filled))  # the placeholders give way to beliefs
-        u = self.users[user_id]
-        return user_item_utility(self.tables, codes, np.array(u["styles"]), np.array(u["leaning"]))
+        with np.errstate(invalid="ignore"):
+            codes = visible_beliefs(self.tables, codes_from_attrs(filled))  # the placeholders give way to beliefs
+            u = self.users[user_id]
+            scores = user_item_utility(self.tables, codes, np.array(u["styles"]), np.array(u["leaning"]))
+        return np.nan_to_num(scores, nan=-np.inf)
 
     def true_attributes(self, item_id: str) -> dict:
         """Every attribute of an item, stated in its listing or not (for measuring text queries)."""
