@@ -129,6 +129,22 @@ def test_design_ascends_preference_without_touching_weights(models):
     assert torch.equal(again.images, out.images)  # a seed gives the same designs
 
 
+def test_the_diversity_term_spreads_the_designs_of_one_request(models):
+    """With the diversity term the n designs of a request lie further apart in DVBPR's embedding than without."""
+    gan, taste = models
+    theta = taste.dvbpr.user_vectors([0, 1]).detach()
+    c = torch.tensor([0, 1])
+    scale, _, _ = gm.category_scale(taste.item_vectors(), theta, gan.labels, c)
+
+    def spread(diversity: float) -> float:
+        out = gan.design_batch(taste, theta, c, scale, n=4, eta=0.0, steps=20, seed=3, diversity=diversity)
+        with torch.no_grad():
+            u = torch.nn.functional.normalize(taste.embed(out.images.flatten(0, 1)).float(), dim=1).view(2, 4, -1)
+        return float((1 - u @ u.transpose(1, 2)).mean())
+
+    assert spread(10.0) > spread(0.0)
+
+
 def test_editing_starts_from_the_inverted_item(models):
     gan, taste = models
     target = dv.to_unit(gan.item_pixels(0))  # one picture, read on its own

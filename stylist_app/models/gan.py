@@ -47,6 +47,8 @@ from stylist_app.train import TrainConfig, fit, pick_device
 
 NAME = "gan"
 SEED_POOL = 16  # a design starts from the best of this many random codes per design asked for
+DIVERSITY = 2.0  # weight of the designs' mean similarity to each other in the ascent (`design_batch`); chosen on the valid
+# shoppers (judge's diversity 0.18 -> 0.31, catalog 0.46; DVBPR preference of the best design 5.61 -> 5.06)
 
 
 @dataclass
@@ -251,14 +253,17 @@ class Bundle(nn.Module):
 
     def design_batch(self, taste: dv.Bundle, thetas: torch.Tensor, classes: torch.Tensor, scale: torch.Tensor, *,
                      n: int = 4, eta: float = 1.0, steps: int = 50, seed: int = 0, start: torch.Tensor | None = None,
-                     progress: Callable[[int, int], None] | None = None) -> DesignBatch:
+                     progress: Callable[[int, int], None] | None = None, diversity: float | None = None) -> DesignBatch:
         """Preference-guided design (module docstring) for B tastes at once, n seeds each; Phi is `taste.embed`.
 
         thetas (B, K); classes (B,); scale (B, 2) = (mu_c, sigma_c) of each taste over its category.
         `start`: (B, 3, S, S) pictures to edit; they are first inverted into z by L1, which counts
         `config.invert_steps` extra steps in `progress`. Models stay in eval mode; no parameter
-        gradient is stored, so many threads may design at once.
+        gradient is stored, so many threads may design at once. `diversity` (None: DIVERSITY) x each design's
+        mean cosine similarity, in DVBPR's embedding, to the other designs of its request is added to the
+        ascent's objective, so that the n designs of one request differ.
         """
+        diversity = DIVERSITY if diversity is None else diversity
         b, device = len(thetas), thetas.device
         gen = torch.Generator().manual_seed(seed)
         G, D = self.sampler, self.discriminator
@@ -266,9 +271,15 @@ class Bundle(nn.Module):
         def preference(theta, x):  # theta . Phi(x), in float32
             return (theta.float() * taste.embed(x).float()).sum(1)
 
-        def objective(w, theta, c, mu, sigma):  # minimised: -(standardised preference) + eta * L_real
+        def objective(w, theta, c, mu, sigma, group: int = 0):  # minimised: -(standardised preference) + eta * L_real
             x = G(torch.tanh(w), c)
-            return -(preference(theta, x) - mu) / sigma + eta * realism_loss(D(x, c))
+            phi = taste.embed(x).float()
+            loss = -((theta.float() * phi).sum(1) - mu) / sigma + eta * realism_loss(D(x, c))
+            if group > 1 and diversity:  # + diversity x mean similarity to the request's other designs
+                u = nn.functional.normalize(phi, dim=1).view(-1, group, phi.shape[1])
+                sim = u @ u.transpose(1, 2)
+                loss = loss + diversity * ((sim.sum(2) - 1) / (group - 1)).flatten()
+            return loss
 
         def per_design(t: torch.Tensor, k: int) -> torch.Tensor:
             return t.repeat_interleave(k, 0)
@@ -294,8 +305,8 @@ class Bundle(nn.Module):
                               self.config.invert_steps, self.config.invert_lr, progress, 0, total)
         with torch.no_grad():
             before = preference(theta, G(torch.tanh(w), c))
-        w = dv.adam_steps(w, lambda w: objective(w, theta, c, mu, sigma), steps, self.config.design_lr, progress,
-                          total - steps, total)
+        w = dv.adam_steps(w, lambda w: objective(w, theta, c, mu, sigma, group=n), steps, self.config.design_lr,
+                          progress, total - steps, total)
         with torch.no_grad():
             x = G(torch.tanh(w), c)
             after, realism = preference(theta, x), D(x, c)
