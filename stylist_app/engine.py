@@ -90,6 +90,7 @@ class StylistEngine:
         self._lock = threading.Lock()  # guards the dict `_cache` only, never a build
         self._cache: dict[object, _Kept] = {}
         self._readings: OrderedDict = OrderedDict()  # the photo reader's last readings, by the pictures' pixels
+        self._upload_features: OrderedDict = OrderedDict()  # the last uploads' encoder features, by encoder and pixels
 
     @classmethod
     def from_checkpoints(cls, directory: str | Path, data: str = "builtin", device: str = "auto",
@@ -217,11 +218,32 @@ class StylistEngine:
         return sorted(zip(ids, scores), key=lambda p: -p[1])
 
     # ---------------------------------------------------------------- reader: what an uploaded picture shows
-    def _image_features(self, pictures: list[Image.Image]) -> torch.Tensor:
-        """effnet-lite0 features of uploaded pictures (what the reader and the akd / bilstm uploads use)."""
-        image = self.pretrained_encoder("image", "effnet-lite0")
-        with self.inference():
-            return image(image.preprocess(pictures).to(self.device)).float()
+    @staticmethod
+    def _pixels_key(image: Image.Image) -> tuple:
+        return image.size, hashlib.sha1(image.tobytes()).hexdigest()
+
+    def _remember(self, kept: OrderedDict, key, value) -> None:
+        """Keep `value` in one of the upload memories (the last 256 uploads, not every one of a long session)."""
+        with self._lock:
+            kept[key] = value
+            while len(kept) > 256:
+                kept.popitem(last=False)
+
+    def _image_features(self, pictures: list[Image.Image], encoder: str = "effnet-lite0") -> torch.Tensor:
+        """(B, dim) features of uploaded RGB pictures under a pre-trained image encoder. An upload is encoded once
+        for the reader and the model that answers (kept by its pixels), not once for each."""
+        keys = [(encoder, *self._pixels_key(p)) for p in pictures]
+        with self._lock:
+            found = {k: self._upload_features[k] for k in keys if k in self._upload_features}
+        missing = [(k, p) for k, p in zip(keys, pictures) if k not in found]
+        if missing:
+            image = self.pretrained_encoder("image", encoder)
+            with self.inference():
+                new = image(image.preprocess([p for _, p in missing]).to(self.device)).float()
+            for (k, _), f in zip(missing, new):
+                found[k] = f
+                self._remember(self._upload_features, k, f)
+        return torch.stack([found[k] for k in keys])
 
     def read(self, image, reading: Reading | dict | None = None) -> Reading:
         """The photo reader's reading of a picture (slot, fine type, colour, pattern, material, each with a
@@ -233,15 +255,14 @@ class StylistEngine:
         if not isinstance(image, Image.Image):
             raise BadInput(f"A picture to read must be an image, not a {type(image).__name__}.")
         image = on_white(image)
-        key = (image.size, hashlib.sha1(image.tobytes()).hexdigest())
+        key = self._pixels_key(image)
         with self._lock:
             read = self._readings.get(key)
         if read is None:
-            read = too_small(image) or self.model("reader").read_features(self._image_features([image]), [image])[0]
-            with self._lock:
-                self._readings[key] = read
-                while len(self._readings) > 256:  # the last uploads' readings, not every one of a long session
-                    self._readings.popitem(last=False)
+            reader = self.model("reader")
+            read = too_small(image) or reader.read_features(
+                self._image_features([image], reader.config.image_encoder), [image])[0]
+            self._remember(self._readings, key, read)
         return read.correct(**reading) if reading else read
 
     def _readable(self, image, reading, what: str) -> Reading:
@@ -265,9 +286,8 @@ class StylistEngine:
             raise BadInput(f"Your picture was read as {r.words()} ({r.slot}), not a top: completing a look starts "
                            "from a top. If it is a top, correct the reading.")
         said = " ".join(w for w in (r.words(), text) if w)
-        image = self.pretrained_encoder("image", model.config.image_encoder)
+        feature = self._image_features([on_white(top)], model.config.image_encoder).cpu().numpy()
         with self.inference():
-            feature = image(image.preprocess([on_white(top)]).to(self.device)).float().cpu().numpy()
             words = self.pretrained_encoder("text", model.config.text_encoder)([said]).float().cpu().numpy()
         return model.top_query(image_feature=feature, text_feature=words, text=said, category=r.fine_type), r
 
@@ -340,9 +360,8 @@ class StylistEngine:
         table = self.outfit_table()
         pictures = [on_white(x) for x in items if isinstance(x, Image.Image)]
         if pictures:
-            image = self.pretrained_encoder("image", bundle.config.image_encoder)
+            encoded = self._image_features(pictures, bundle.config.image_encoder)
             with self.inference():
-                encoded = image(image.preprocess(pictures).to(self.device)).float()
                 table = bundle.add_items(table, encoded, [r.slot for r in read if r is not None])
         uploads = iter(range(table.n_catalog, len(table.names)))
         return bundle, table, [next(uploads) if isinstance(x, Image.Image) else bundle.rows[x] for x in items], read

@@ -53,8 +53,7 @@ def nearest_catalog_distance(encoder, pictures: torch.Tensor, catalog: torch.Ten
     input scaling; `catalog` holds the unit-length features of the catalog's full-size pictures;
     `exclude` (item rows, one per picture) leaves a real picture's own item out.
     """
-    x = nn.functional.interpolate(pictures.float(), size=encoder.image_size, mode="bicubic").clamp(-1, 1)
-    f = nn.functional.normalize(torch.cat([encoder(x[k:k + 50]).float() for k in range(0, len(x), 50)]), dim=1)
+    f = nn.functional.normalize(effnet_features(encoder, pictures), dim=1)
     sim = f @ catalog.T
     if exclude is not None:
         sim[torch.arange(len(sim)), torch.as_tensor(exclude)] = -1
@@ -68,7 +67,8 @@ def pictures_of(images: torch.Tensor) -> list[Image.Image]:
 
 
 def effnet_features(encoder, images: torch.Tensor) -> torch.Tensor:
-    """Unit effnet-lite0 features of designs in [-1, 1], upsampled (bicubic) to the encoder's size."""
+    """effnet-lite0 features of pictures in [-1, 1], upsampled (bicubic) to the encoder's size (its own input
+    scaling), 50 at a time."""
     x = nn.functional.interpolate(images.float(), size=encoder.image_size, mode="bicubic").clamp(-1, 1)
     return torch.cat([encoder(x[k:k + 50]).float() for k in range(0, len(x), 50)])
 
