@@ -14,6 +14,7 @@ import numpy as np
 import torch
 
 from stylist_app.data.tasks import held_out_likes
+from stylist_app.errors import BadInput
 from stylist_app.evaluate import likes_ranking_metrics, mean_and_spread, oracle_for, paired_difference
 from stylist_app.models import fnd
 from stylist_app.models.encoders import make_image_encoder, to_pixels
@@ -28,6 +29,10 @@ def evaluate(wardrobe, checkpoint_dir, *, split="test", device="auto") -> dict:
     device = pick_device(device)
     bundle = fnd.load(checkpoint_dir, wardrobe, device)
     cfg, data = bundle.config, bundle.data
+    missing = [key for key in ("student_no_kd", "student_plain_kd") if key not in cfg.students]
+    if missing:
+        raise BadInput(f"{checkpoint_dir}: this fnd run trained only {', '.join(cfg.students)}; the metrics file "
+                       f"compares against {', '.join(missing)} (train with every student)")
     candidates = data.rows(held_out_likes(wardrobe, split, cfg.eval_negatives))
     cpu = bundle if device.type == "cpu" else fnd.load(checkpoint_dir, wardrobe, "cpu")
     threads = torch.get_num_threads()
@@ -37,7 +42,7 @@ def evaluate(wardrobe, checkpoint_dir, *, split="test", device="auto") -> dict:
     if device.type == "cuda":
         speed["cuda"] = latency(bundle, wardrobe)
     out = {}
-    for key in fnd.MODELS:
+    for key in ("teacher", *cfg.students):
         kind = "teacher" if key == "teacher" else "student"
         per_seed = [likes_ranking_metrics(bundle.run(seed, key).score_matrix(), candidates) for seed in cfg.seeds]
         out[key] = {**mean_and_spread(per_seed), "params": bundle.params(kind)}

@@ -93,6 +93,7 @@ from tqdm.auto import tqdm
 
 from stylist_app import checkpoints
 from stylist_app.data.schema import SLOT_ORDER, SLOTS, DataError
+from stylist_app.errors import BadInput
 from stylist_app.data.tasks import LikesRanking, held_out_likes, like_splits
 from stylist_app.evaluate import likes_ranking_metrics, mean_and_spread
 from stylist_app.features import catalog_pixels, image_features, trained_vectors
@@ -138,7 +139,8 @@ class Config:
     weight_decay: float = 1e-4
     patience: int = 4  # epochs without a better validation AUC before a net stops early
     cpu_threads: int = 1  # torch threads when training on the CPU: one makes a run deterministic
-    seeds: list[int] = field(default_factory=lambda: [0, 1, 2, 3, 4])  # each trains a teacher and every student
+    seeds: list[int] = field(default_factory=lambda: [0, 1, 2, 3, 4])  # each trains a teacher and these students:
+    students: list[str] = field(default_factory=lambda: list(STUDENTS))  # keys of STUDENTS; "student" is served
     eval_negatives: int = 100  # never-liked outfits each user's held-out likes are ranked among
 
 
@@ -337,14 +339,14 @@ def catalog_inputs(wardrobe, cfg: Config, device) -> tuple[torch.Tensor, torch.T
 
 class Bundle(nn.Module):
     """Every net of a training run, one config, one file: per seed (`runs["0"]`), the teacher and the six
-    students (`MODELS`). Served: the first seed's `teacher` and its FND + contrastive `student`."""
+    students (`MODELS`; `config.students` may name fewer). Served: the first seed's `teacher` and its FND + contrastive `student`."""
 
     def __init__(self, config: Config, runs: dict[int, dict[str, OutfitRecommender]] | None = None):
         super().__init__()
         self.config = config
         if runs is None:
-            runs = {seed: {key: make_teacher(config) if key == "teacher" else make_student(config) for key in MODELS}
-                    for seed in config.seeds}
+            runs = {seed: {key: make_teacher(config) if key == "teacher" else make_student(config)
+                           for key in ("teacher", *config.students)} for seed in config.seeds}
         self.runs = nn.ModuleDict({str(seed): nn.ModuleDict(runs[seed]) for seed in config.seeds})
         self.data: Interactions | None = None
         self.wardrobe = None
@@ -551,10 +553,13 @@ def train(wardrobe, out_dir, *, config: Config | None = None, epochs: int | None
     if not len(data.likes["valid"]):
         raise DataError(f"{wardrobe.spec}: fnd needs users with at least three liked outfits")
     cfg = replace(config or Config(), n_users=len(data.user_ids))
+    if "student" not in cfg.students or not set(cfg.students) <= set(STUDENTS):
+        raise BadInput(f"fnd students must be keys of {', '.join(STUDENTS)} and include the served 'student', "
+                       f"got {cfg.students}")
     teacher_inputs, student_inputs = catalog_inputs(wardrobe, cfg, device)
     valid = data.rows(held_out_likes(wardrobe, "valid", cfg.eval_negatives))
     runs = {seed: {} for seed in cfg.seeds}
-    metrics = {key: [] for key in MODELS}
+    metrics = {key: [] for key in ("teacher", *cfg.students)}
 
     def trained(seed: int, key: str, **objective) -> OutfitRecommender:
         seed_everything(seed)
@@ -573,7 +578,8 @@ def train(wardrobe, out_dir, *, config: Config | None = None, epochs: int | None
         for seed in cfg.seeds:
             teacher = trained(seed, "teacher")
             vectors = (teacher.users.weight.detach(), teacher.outfit_vectors())
-            for key, (kd, contrastive) in STUDENTS.items():
+            for key in cfg.students:
+                kd, contrastive = STUDENTS[key]
                 trained(seed, key, kd=kd, contrastive=contrastive, teacher=vectors)
     record = {"valid": {key: mean_and_spread(m) for key, m in metrics.items()},
               "train_seconds": round(time.time() - t0, 1)}

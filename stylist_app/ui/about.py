@@ -1,10 +1,15 @@
 """About: what is loaded, and each checkpoint's headline metrics from its manifest."""
 import json
 import re
+from pathlib import Path
 
 import gradio as gr
 
 from stylist_app.checkpoints import read_manifest
+from stylist_app.experiments import EXPERIMENTS, finding
+
+# The shipped results of `stylist experiment` (the repository's benchmarks/experiments/), when present.
+EXPERIMENT_DIR = Path(__file__).resolve().parents[2] / "benchmarks" / "experiments"
 
 
 def _headline(metrics: dict) -> str:
@@ -34,6 +39,23 @@ def render(engine) -> None:
         f"Device: `{engine.device}`. Checkpoints: `{engine.checkpoint_dir}`.\n\n"
         "| model | state | trained on | date | validation figures |\n|---|---|---|---|---|\n" + "\n".join(rows)
         + "\n\nTest-split figures against baselines and the papers are in the README (`stylist eval MODEL`).")
+    experiments()
     with gr.Accordion("Manifest (JSON)", open=False):
         gr.Code(json.dumps({k: {kk: v for kk, v in e.items() if kk != "config"} for k, e in manifest.items()}, indent=1),
                 language="json")
+
+
+def experiments(folder: Path = EXPERIMENT_DIR) -> None:
+    """"When each method helps": every shipped experiment's plot, its hypothesis and what came out."""
+    shown = [(name, folder / f"{name}.json", folder / f"{name}.png") for name in EXPERIMENTS]
+    shown = [(name, j, p) for name, j, p in shown if j.exists() and p.exists()]
+    with gr.Accordion("When each method helps: controlled experiments on the builtin world", open=False):
+        if not shown:
+            gr.Markdown(f"No experiment results in `{folder}` (`stylist experiment NAME --out {folder}` makes them).")
+        for name, json_path, png in shown:
+            summary = json.loads(json_path.read_text())
+            n = len(summary["seeds"])
+            gr.Markdown(f"**{name}**. Hypothesis: {summary['hypothesis']}  \n{finding(summary)}  \n"
+                        f"<small>{n} seeds per point, test split of a world generated per point and seed; "
+                        f"subsampled: {summary['subsampled']}.</small>")
+            gr.Image(str(png), show_label=False, interactive=False, buttons=["fullscreen"])
