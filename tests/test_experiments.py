@@ -22,7 +22,7 @@ def tiny(name: str, values=None) -> X.Experiment:
         train.update(teacher_epochs=1, student_epochs=1)
     else:
         train["epochs"] = 1
-    if "baseline_epochs" in train:
+    if exp.method == "dvbpr":
         train["baseline_epochs"] = 1
     if exp.knob == "n_users":
         world.pop("n_users")

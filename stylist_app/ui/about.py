@@ -49,7 +49,7 @@ def experiments(folder: Path = EXPERIMENT_DIR) -> None:
     """"When each method helps": every shipped experiment's plot, its hypothesis and what came out."""
     shown = [(name, folder / f"{name}.json", folder / f"{name}.png") for name in EXPERIMENTS]
     shown = [(name, j, p) for name, j, p in shown if j.exists() and p.exists()]
-    with gr.Accordion("When each method helps: controlled experiments on the builtin world", open=False):
+    with gr.Accordion("When each method helps: controlled experiments on the builtin world", open=True):
         if not shown:
             gr.Markdown(f"No experiment results in `{folder}` (`stylist experiment NAME --out {folder}` makes them).")
         for name, json_path, png in shown:
