@@ -201,7 +201,7 @@ def test_a_persons_mistake_is_bad_input(models, small_wardrobe, bad, words):
         gan.design(taste, **bad)
 
 
-def test_evaluate_reports_every_eta(trained, small_wardrobe, add_small_reader):
+def test_evaluate_reports_every_eta(trained, small_wardrobe, add_small_reader, tmp_path):
     m = gan_eval.design_metrics(small_wardrobe, add_small_reader(trained), split="test", device="cpu", n_users=4, n=2,
                                 steps=3, seed=0)
     for key in ("preference_existing_best", "preference_generated", "win_rate", "eta", "realism", "n_users",
@@ -212,6 +212,17 @@ def test_evaluate_reports_every_eta(trained, small_wardrobe, add_small_reader):
     assert set(m["by_eta"]) == {str(e) for e in gan_eval.ETAS} and m["eta"] == 1.0 and m["n_users"] == 4
     assert 0 <= m["win_rate"] <= 1 and np.isfinite(m["feature_distance"])
     assert m["realism_real"]["p05"] <= m["realism_real"]["p95"]
+    # the About tab shows the judged win rate, by eta, from such a metrics file
+    import json
+
+    from stylist_app.ui.about import design_judged
+
+    path = tmp_path / "gan.json"
+    path.write_text(json.dumps(m))
+    text = design_judged(path)
+    assert text.count("\n| ") == 1 + len(gan_eval.ETAS)  # header and one row per eta
+    assert f"| 1.0 | {m['win_rate']:.2f} | {m['win_rate_oracle']:.2f} |" in text
+    assert "no metrics file" in design_judged(tmp_path / "absent.json")
     with pytest.raises(DataError, match="--split test or valid"):
         gan_eval.evaluate(small_wardrobe, trained, split="all", device="cpu")
 

@@ -10,6 +10,8 @@ from stylist_app.experiments import EXPERIMENTS, finding
 
 # The shipped results of `stylist experiment` (the repository's benchmarks/experiments/), when present.
 EXPERIMENT_DIR = Path(__file__).resolve().parents[2] / "benchmarks" / "experiments"
+# The shipped metrics file of `stylist eval gan --data builtin` (the design canvas judged independently).
+GAN_METRICS = Path(__file__).resolve().parents[2] / "benchmarks" / "gan-builtin.json"
 
 
 def _headline(metrics: dict) -> str:
@@ -39,6 +41,7 @@ def render(engine) -> None:
         f"Device: `{engine.device}`. Checkpoints: `{engine.checkpoint_dir}`.\n\n"
         "| model | state | trained on | date | validation figures |\n|---|---|---|---|---|\n" + "\n".join(rows)
         + "\n\nTest-split figures against baselines and the papers are in the README (`stylist eval MODEL`).")
+    gr.Markdown(design_judged())
     experiments()
     with gr.Accordion("Manifest (JSON)", open=False):
         gr.Code(json.dumps({k: {kk: v for kk, v in e.items() if kk != "config"} for k, e in manifest.items()}, indent=1),
@@ -59,3 +62,24 @@ def experiments(folder: Path = EXPERIMENT_DIR) -> None:
                         f"<small>{n} seeds per point, test split of a world generated per point and seed; "
                         f"subsampled: {summary['subsampled']}.</small>")
             gr.Image(str(png), show_label=False, interactive=False, buttons=["fullscreen"])
+
+
+def design_judged(path: Path = GAN_METRICS) -> str:
+    """The design canvas's win rate by the independent judge, by eta, from the metrics file (the app itself cannot
+    judge a design: the judge needs the builtin world's hidden taste)."""
+    try:
+        m = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError):
+        return (f"**Design canvas, judged independently**: no metrics file at `{path}` (`stylist eval gan --data "
+                f"builtin --checkpoints checkpoints --json {path}` writes it).")
+    rows = [f"| {eta} | {r['win_rate']:.2f} | {r['win_rate_oracle']:.2f} | {r['readable_share']:.3f} | "
+            f"{r['kid']:.3f} | {r['diversity']:.2f} |" for eta, r in m["by_eta"].items() if "win_rate_oracle" in r]
+    if not rows:
+        return f"**Design canvas, judged independently**: `{path}` has no judged figures (it needs the photo reader)."
+    first = next(r for r in m["by_eta"].values() if "kid_real" in r)
+    return (f"**Design canvas, judged independently** (`{path.name}`, {m['n_users']} test shoppers, best of "
+            f"{m['n_designs_per_user']} designs): the photo reader reads each design and the shopper's hidden taste "
+            "scores the reading against their best catalog item of the category; an unreadable design loses. "
+            "The DVBPR win rate is the verdict of the model the design was optimised against.\n\n"
+            f"| eta | win rate (DVBPR) | win rate (judge) | readable | KID (real {first['kid_real']:.4f}) | "
+            f"diversity (catalog {first['diversity_catalog']:.2f}) |\n|---|---:|---:|---:|---:|---:|\n" + "\n".join(rows))
