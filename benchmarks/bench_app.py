@@ -45,7 +45,7 @@ def actions(client: Client) -> dict:
     }
     if "/design" in info:
         out["design"] = lambda: client.predict(random.choice(USERS), "", "top", 4, 1.0, 50, random.randrange(100), "",
-                                               api_name="/design")
+                                               0.25, api_name="/design")
     return out
 
 

@@ -471,13 +471,15 @@ class StylistEngine:
 
     def design(self, user: str | None = None, liked_items=(), category: str | None = None, n: int = 4,
                eta: float = 1.0, steps: int = 50, seed: int = 0, from_item: str | None = None,
-               progress: Callable[[int, int], None] | None = None) -> Design:
+               progress: Callable[[int, int], None] | None = None, reach: float | None = None) -> Design:
         """`gan.Design`: n new pictures of `category` (a slot) tuned to a shopper's taste (DVBPR's theta_u),
         or to a taste fitted on the fly from `liked_items` (catalog ids), with DVBPR's preference before and
-        after; with `from_item`, n variants of that item. `eta` weighs realism (the discriminator) against
+        after; with `from_item`, n variants of that item, which go at most `reach` (0-1, default
+        `gan.EDIT_REACH`) away from it. `eta` weighs realism (the discriminator) against
         preference; `progress(step, total)` is called after every gradient step. A person's mistake (unknown
         shopper or item, a category that is not a slot, n / steps / eta out of range) is a BadInput. Design
         needs gradients (through G, D and DVBPR's CNN, to the latent codes only), so it runs outside
         `inference()`."""
         return self.model("gan").design(self.model("dvbpr"), user=user, liked_items=liked_items, category=category,
-                                        n=n, eta=eta, steps=steps, seed=seed, from_item=from_item, progress=progress)
+                                        n=n, eta=eta, steps=steps, seed=seed, from_item=from_item, progress=progress,
+                                        **({} if reach is None else {"reach": reach}))

@@ -159,13 +159,13 @@ def test_for_you_student_beside_teacher(served):
 def test_design_canvas(served):
     client, engine = served
     user = sorted(engine.wardrobe.users)[0]
-    gallery, text, reference = client.predict(user, "", "top", 2, 1.0, 5, 0, "", api_name="/design")
+    gallery, text, reference = client.predict(user, "", "top", 2, 1.0, 5, 0, "", 0.25, api_name="/design")
     assert len(gallery) == 2 and gallery[0]["caption"].startswith("#1") and "2 top designs" in text
     assert all(g["caption"].count(" · ") == 2 for g in gallery)  # "#1 · <reading or 'not readable'> · +0.42"
     assert "photo reader" in text and "no judge" in text  # DVBPR's verdict is not offered as proof
     assert text.count("| #") == 2  # preference before / after and realism of each design
     liked = ", ".join(engine.wardrobe.items_in_slot("shoes")[:3])
-    gallery, text, reference = client.predict(user, liked, "shoes", 1, 0.5, 3, 1, "", api_name="/design")
+    gallery, text, reference = client.predict(user, liked, "shoes", 1, 0.5, 3, 1, "", 0.25, api_name="/design")
     assert "taste fitted to 3 liked items" in text
 
 
@@ -227,10 +227,10 @@ def test_bad_text_ids_and_counts_get_readable_messages(served):
     assert "no shopper" in message(client, "nobody", 3, api_name="/recommend_outfits")
     assert "less than minimum value 1" in message(client, user, -1, api_name="/recommend_outfits")  # the slider
     assert "at most 200 characters" in message(client, "all", long, api_name="/catalog_search")
-    assert "no shopper" in message(client, "nobody", "", "top", 2, 1.0, 5, 0, "", api_name="/design")
-    assert "less than minimum value 1" in message(client, user, "", "top", -4, 1.0, 5, 0, "", api_name="/design")
-    assert "Seed" in message(client, user, "", "top", 2, 1.0, 5, -7, "", api_name="/design")
-    assert "no item" in message(client, user, "", "top", 2, 1.0, 5, 0, "bogus", api_name="/design")
+    assert "no shopper" in message(client, "nobody", "", "top", 2, 1.0, 5, 0, "", 0.25, api_name="/design")
+    assert "less than minimum value 1" in message(client, user, "", "top", -4, 1.0, 5, 0, "", 0.25, api_name="/design")
+    assert "Seed" in message(client, user, "", "top", 2, 1.0, 5, -7, "", 0.25, api_name="/design")
+    assert "no item" in message(client, user, "", "top", 2, 1.0, 5, 0, "bogus", 0.25, api_name="/design")
     # still serving
     gallery, _ = client.predict(None, top, "", 2, api_name="/complete_look")
     assert len(gallery) == 2

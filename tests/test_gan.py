@@ -180,6 +180,21 @@ def test_design_for_a_shopper_a_liked_taste_and_an_edit(models, small_wardrobe):
     assert d.category == "shoes" and d.from_item_preference is not None
 
 
+def test_reach_bounds_how_far_an_edit_goes(models, small_wardrobe):
+    """An edit at reach 0 stays nearer the edited item's pixels than one the taste may take anywhere (reach 1)."""
+    gan, taste = models
+    user = next(iter(small_wardrobe.users))
+    item = next(i for i in small_wardrobe.items if small_wardrobe.items[i].slot == "top")
+    row, = taste.rows([item])
+    original = np.asarray(gm.grid_image(dv.to_unit(gan.item_pixels(row)), 1), dtype=float)
+    far = {reach: np.mean([np.abs(np.asarray(img, dtype=float) - original).mean()
+                           for img in gan.design(taste, user=user, from_item=item, n=2, steps=30, reach=reach).images])
+           for reach in (0.0, 1.0)}
+    assert far[0.0] < far[1.0]
+    with pytest.raises(BadInput, match="reach"):
+        gan.design(taste, user=user, from_item=item, n=1, steps=1, reach=1.5)
+
+
 @pytest.mark.parametrize("bad, words", [
     (dict(user="nobody", category="top"), "no shopper"),
     (dict(category="top"), "shopper"),

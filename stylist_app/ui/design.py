@@ -4,11 +4,12 @@ import gradio as gr
 
 from stylist_app.data.schema import SLOTS
 from stylist_app.errors import BadInput
+from stylist_app.models import gan
 from stylist_app.ui import common
 from stylist_app.ui.common import friendly
 
 
-def design(engine, user, liked, category, n, eta, steps, seed, from_item, progress=gr.Progress()):
+def design(engine, user, liked, category, n, eta, steps, seed, from_item, reach=None, progress=gr.Progress()):
     """The form's values, cleaned, to `engine.design` (which says what is wrong with a shopper, the liked items
     or the category); the designs as a gallery, a summary with the preference table, and the reference items."""
     wardrobe = engine.wardrobe
@@ -26,9 +27,16 @@ def design(engine, user, liked, category, n, eta, steps, seed, from_item, progre
         raise BadInput("Realism weight must be a number between 0 and 5.") from None
     if not 0 <= eta <= 5:
         raise BadInput(f"Realism weight must be between 0 and 5 (got {eta}).")
+    try:
+        reach = gan.EDIT_REACH if reach is None else float(reach)
+    except (TypeError, ValueError):
+        raise BadInput("How far an edit may go must be a number between 0 and 1.") from None
+    if not 0 <= reach <= 1:
+        raise BadInput(f"How far an edit may go must be between 0 and 1 (got {reach}).")
     progress((0, max(steps, 1)), desc="Designing", unit="steps")
     d = engine.design(user=user, liked_items=liked, category=category, n=n, eta=eta, steps=steps, seed=seed,
-                      from_item=from_item, progress=lambda k, total: progress((k, total), desc="Designing", unit="steps"))
+                      from_item=from_item, reach=reach,
+                      progress=lambda k, total: progress((k, total), desc="Designing", unit="steps"))
     readings = [engine.read(img) if "reader" in engine.models else None for img in d.images]
     gallery = [(img, f"#{k + 1} · " + (f"{r.words()} · " if r is not None and r.readable else
                                         "not readable · " if r is not None else "") + f"{a:+.2f}")
@@ -43,7 +51,8 @@ def design(engine, user, liked, category, n, eta, steps, seed, from_item, progre
             f"preference {d.best_existing_preference:+.2f}). Each caption says what the photo reader reads.")
     text += ("\n\n| design | preference before | after | realism (discriminator) |\n|---|---|---|---|\n" + table)
     if d.from_item:
-        text += f"\n\nEdited from **{common.caption(wardrobe, d.from_item)}** (preference {d.from_item_preference:+.2f})."
+        text += (f"\n\nEdited from **{common.caption(wardrobe, d.from_item)}** (preference "
+                 f"{d.from_item_preference:+.2f}); allowed to go {reach:g} of the way (0: stay, 1: anywhere).")
     reference = [d.from_item] if d.from_item else []
     return gallery, text, common.strip([wardrobe.items[i].load_image() for i in reference + [d.best_existing]], 160)
 
@@ -57,6 +66,8 @@ def render(engine, examples: dict) -> None:
                                placeholder="e.g. " + ", ".join(examples["top_ids"][:3]))
             category = gr.Dropdown(list(SLOTS), value="top", label="Category")
             from_item = gr.Textbox(label="Edit an existing item instead (catalog id, optional)")
+            reach = gr.Slider(0, 1, value=gan.EDIT_REACH, step=0.05, label="How far an edit may go",
+                              info="0 keeps the item's colour and shape; 1 lets the taste take it anywhere")
             n = gr.Slider(1, 8, value=4, step=1, label="Designs")
             eta = gr.Slider(0, 2, value=1, step=0.5, label="Realism weight (eta)")
             steps = gr.Slider(0, 200, value=50, step=10, label="Steps")
@@ -68,5 +79,5 @@ def render(engine, examples: dict) -> None:
             reference = gr.Image(label="For comparison: the item edited (if any), the catalog's best for this taste",
                                  type="pil", format="jpeg", interactive=False, height=200)
     go.click(friendly(lambda *a, progress=gr.Progress(): design(engine, *a, progress=progress)),
-             [user, liked, category, n, eta, steps, seed, from_item], [gallery, summary, reference], api_name="design",
+             [user, liked, category, n, eta, steps, seed, from_item, reach], [gallery, summary, reference], api_name="design",
              concurrency_limit=1)  # each design keeps a core busy for about a second
