@@ -180,9 +180,11 @@ def test_design_for_a_shopper_a_liked_taste_and_an_edit(models, small_wardrobe):
     assert d.category == "shoes" and d.from_item_preference is not None
 
 
-def test_reach_bounds_how_far_an_edit_goes(models, small_wardrobe):
-    """An edit at reach 0 stays nearer the edited item's pixels than one the taste may take anywhere (reach 1)."""
+def test_reach_bounds_how_far_an_edit_goes(models, small_wardrobe, monkeypatch):
+    """An edit at reach 0 stays nearer the edited item's pixels than one the taste may take anywhere (reach 1).
+    The tiny test GAN barely moves in 30 steps either way, so the anchor is made strong enough to show."""
     gan, taste = models
+    monkeypatch.setattr(gm, "EDIT_ANCHOR", 2000.0)
     user = next(iter(small_wardrobe.users))
     item = next(i for i in small_wardrobe.items if small_wardrobe.items[i].slot == "top")
     row, = taste.rows([item])

@@ -82,4 +82,5 @@ def design_judged(path: Path = GAN_METRICS) -> str:
             "scores the reading against their best catalog item of the category; an unreadable design loses. "
             "The DVBPR win rate is the verdict of the model the design was optimised against.\n\n"
             f"| eta | win rate (DVBPR) | win rate (judge) | readable | KID (real {first['kid_real']:.4f}) | "
-            f"diversity (catalog {first['diversity_catalog']:.2f}) |\n|---|---:|---:|---:|---:|---:|\n" + "\n".join(rows))
+            f"diversity (catalog {first['diversity_catalog']:.2f}) |\n|---|---:|---:|---:|---:|---:|\n"
+            + "\n".join(rows))

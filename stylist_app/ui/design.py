@@ -79,5 +79,6 @@ def render(engine, examples: dict) -> None:
             reference = gr.Image(label="For comparison: the item edited (if any), the catalog's best for this taste",
                                  type="pil", format="jpeg", interactive=False, height=200)
     go.click(friendly(lambda *a, progress=gr.Progress(): design(engine, *a, progress=progress)),
-             [user, liked, category, n, eta, steps, seed, from_item, reach], [gallery, summary, reference], api_name="design",
+             [user, liked, category, n, eta, steps, seed, from_item, reach], [gallery, summary, reference],
+             api_name="design",
              concurrency_limit=1)  # each design keeps a core busy for about a second
