@@ -109,14 +109,34 @@ def _plan(args, verb: str, checkpoint_dir=None):
     return wardrobe, run, skipped
 
 
+def _config(config_class, settings: list[str]):
+    """config_class() with each KEY=VALUE of `settings` applied (VALUE read as JSON, else as text)."""
+    import dataclasses
+
+    fields = {f.name for f in dataclasses.fields(config_class)}
+    changes = {}
+    for item in settings:
+        key, sep, value = item.partition("=")
+        if not sep or key not in fields:
+            raise BadInput(f"--set {item!r}: expected KEY=VALUE with KEY one of {', '.join(sorted(fields))}")
+        try:
+            changes[key] = json.loads(value)
+        except ValueError:
+            changes[key] = value
+    return dataclasses.replace(config_class(), **changes)
+
+
 def cmd_train(args) -> None:
     from stylist_app.features import SHIPPED
     from stylist_app.train import is_main_process
 
     wardrobe, run, _ = _plan(args, "train")
+    if args.settings and len(run) > 1:
+        raise BadInput("--set changes one model's settings: name the model instead of all")
     for spec in run:
         t0 = time.time()
-        entry = spec.impl().train(wardrobe, args.out, epochs=args.epochs, device=args.device)
+        config = _config(spec.impl().Config, args.settings) if args.settings else None
+        entry = spec.impl().train(wardrobe, args.out, config=config, epochs=args.epochs, device=args.device)
         if is_main_process():  # under torchrun, rank 0 wrote it
             print(f"{spec.name}: wrote {Path(args.out) / entry['file']} ({time.time() - t0:.1f}s)")
     # the rule: new weights ship with their catalog files (those of the default builtin wardrobe)
@@ -171,9 +191,11 @@ def cmd_eval(args) -> None:
 
 
 def _add_model_commands(sub) -> None:
-    from stylist_app.models.registry import CHOICES, MODELS, PAPER_MODELS
+    from stylist_app.models.registry import CHOICES, MODELS, PAPER_MODELS, TRAINED_BY_ALL
 
-    models = "; ".join(f"{s.name}: {s.what}" for s in MODELS.values()) + f"; all: {', '.join(PAPER_MODELS)}."
+    models = ("; ".join(f"{s.name}: {s.what}" for s in MODELS.values())
+              + f"; all: {', '.join(TRAINED_BY_ALL)} (train), {', '.join(PAPER_MODELS)} (eval: bilstm reports every "
+              "outfit model).")
     t = sub.add_parser("train", help="train a model (or all paper models) and save its checkpoint",
                        description=f"Models -- {models}")
     t.add_argument("model", choices=CHOICES)
@@ -181,6 +203,9 @@ def _add_model_commands(sub) -> None:
     t.add_argument("--out", required=True, help="checkpoint folder (DIR/<model>.safetensors + manifest.json)")
     t.add_argument("--epochs", type=_positive, default=None, help="default: the model's own")
     t.add_argument("--device", type=_device, default="auto", help="auto | cpu | cuda (auto: cuda when available)")
+    t.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="settings",
+                   help="change one setting of the model's Config (repeatable), e.g. --set hard_negatives=15; "
+                        "values are read as JSON (true, 0.5, [1, 2]) or else as text")
     t.set_defaults(func=cmd_train)
     e = sub.add_parser("eval", help="evaluate trained models and write a metrics JSON file",
                        description=f"Models -- {models}")

@@ -17,8 +17,8 @@ Where the models plug in (each a thin method: fetch `self.model(name)`, run unde
 - reader:      read(image) -> Reading; every call that takes a picture reads it first and accepts a corrected
                reading (`reading=` / `readings=`: a Reading, or a dict of corrections to the one read)
 - akd:         complete(top_image_or_id, k, text=None, category=None); explain(top, bottom)
-- bilstm:      build_outfit(images=[...], text=None, length=None); fill_in_blank(...); score_outfit(...);
-               fitb_question(seed=None)
+- bilstm:      build_outfit(images=[...], text=None, length=None); fitb_question(seed=None)
+- bilstm or outfit_transformer (the better on valid, `outfit_scorer`): fill_in_blank(...); score_outfit(...)
 - dvbpr + gan: design(user or liked_items, category, n, eta, steps, seed, from_item=None)
 - fnd:         recommend_outfits(user, k, model="student"|"teacher")
 """
@@ -46,7 +46,7 @@ from stylist_app.errors import BadInput
 from stylist_app import features
 from stylist_app.features import image_features, text_features
 from stylist_app.models.akd import BottomMatch, PairExplanation, TopQuery
-from stylist_app.models import bilstm
+from stylist_app.models import bilstm, outfit_transformer
 from stylist_app.models.bilstm import BlankAnswer, BuiltOutfit, ItemTable, ScoredOutfit, WordReading
 from stylist_app.models.encoders import make_image_encoder, make_text_encoder, words
 from stylist_app.models.gan import Design
@@ -189,6 +189,7 @@ class StylistEngine:
                 self.models["reader"].wearable(torch.zeros(1, 1280, device=self.device))
             if "bilstm" in self.models:
                 self.outfit_table()
+                self.outfit_table(self.outfit_scorer())
                 self.pretrained_encoder("image", self.models["bilstm"].config.image_encoder)
             if "fnd" in self.models:
                 for which in ("student", "teacher"):
@@ -336,19 +337,25 @@ class StylistEngine:
         return self.cached(("akd", "overview", split), build)
 
     # ---------------------------------------------------------------- bilstm: outfit builder
-    def outfit_table(self) -> ItemTable:
-        """The Bi-LSTM's table of the catalog's items (built once, kept)."""
-        return self.cached(("bilstm", "table"), self.model("bilstm").table)
+    def outfit_table(self, name: str = "bilstm"):
+        """The outfit model `name`'s table of the catalog's items (built once, kept)."""
+        return self.cached((name, "table"), self.model(name).table)
 
-    def _outfit_items(self, items: list, readings=None) -> tuple[bilstm.Bundle, ItemTable, list[int], list]:
-        """(the Bi-LSTM bundle, its item table, the items' rows, each picture's Reading or None) for catalog ids
-        and PIL images.
+    def outfit_scorer(self) -> str:
+        """The outfit model that answers `fill_in_blank` and `score_outfit`: the better on the valid split of the
+        Bi-LSTM and the outfit transformer (`outfit_transformer.served`), when it is loaded."""
+        name, _ = self.cached(("outfit", "served"), lambda: outfit_transformer.served(self.checkpoint_dir))
+        return name if name in self.models or "bilstm" not in self.models else "bilstm"
+
+    def _outfit_items(self, items: list, readings=None, name: str = "bilstm") -> tuple:
+        """(the outfit model `name`'s bundle, its item table, the items' rows, each picture's Reading or None) for
+        catalog ids and PIL images.
 
         Pictures are read by the photo reader (`readings`: per item, None or a correction, see `read`), encoded
         with the model's image encoder and appended to the catalog's table in their read slots
         (`bilstm.Bundle.add_items`, named "upload-0", "upload-1", ...).
         """
-        bundle = self.model("bilstm")
+        bundle = self.model(name)
         bad = [x for x in items if not isinstance(x, Image.Image) and not (isinstance(x, str) and x in bundle.rows)]
         if bad:
             raise BadInput(f"{bad[0]!r} is neither a catalog item id nor a picture.")
@@ -357,7 +364,7 @@ class StylistEngine:
             raise BadInput(f"Give one reading (or none) per item: {len(readings)} readings for {len(items)} items.")
         read = [self._readable(x, r, f"picture {n + 1}") if isinstance(x, Image.Image) else None
                 for n, (x, r) in enumerate(zip(items, readings))]
-        table = self.outfit_table()
+        table = self.outfit_table(name)
         pictures = [on_white(x) for x in items if isinstance(x, Image.Image)]
         if pictures:
             encoded = self._image_features(pictures, bundle.config.image_encoder)
@@ -416,25 +423,26 @@ class StylistEngine:
 
     def fill_in_blank(self, outfit, blank: int, candidates, readings=None) -> BlankAnswer:
         """The candidates ranked by the compatibility of `outfit` with each put in at position `blank`
-        (0..len(outfit)), and the outfit completed with the best; items are catalog ids or PIL images (read by
-        the photo reader; `readings`: corrections, one per item of outfit + candidates, see `read`)."""
+        (0..len(outfit)), and the outfit completed with the best, by the served outfit model (`outfit_scorer`);
+        items are catalog ids or PIL images (read by the photo reader; `readings`: corrections, one per item of
+        outfit + candidates, see `read`)."""
         outfit, candidates = list(outfit), list(candidates)
         if not candidates:
             raise BadInput("Give at least one candidate for the blank.")
         if not 0 <= blank <= len(outfit):
             raise BadInput(f"The blank's position must be between 0 and {len(outfit)} (got {blank}).")
-        bundle, table, rows, _ = self._outfit_items(outfit + candidates, readings)
+        bundle, table, rows, _ = self._outfit_items(outfit + candidates, readings, self.outfit_scorer())
         with self.inference():
             return bundle.fill_in_blank(table, rows[:len(outfit)], blank, rows[len(outfit):])
 
     def score_outfit(self, items, readings=None) -> ScoredOutfit:
-        """The outfit in slot order and its compatibility (average forward + backward log-likelihood per
-        prediction; higher is better). Items are catalog ids or PIL images (read by the photo reader;
-        `readings`: corrections, one per item, see `read`)."""
+        """The outfit in slot order and its compatibility by the served outfit model (`outfit_scorer`;
+        `bilstm.SCORE_MEANING` says what the number is; higher is better). Items are catalog ids or PIL images
+        (read by the photo reader; `readings`: corrections, one per item, see `read`)."""
         items = list(items)
         if not items:
             raise BadInput("Give at least one item to score.")
-        bundle, table, rows, _ = self._outfit_items(items, readings)
+        bundle, table, rows, _ = self._outfit_items(items, readings, self.outfit_scorer())
         with self.inference():
             return bundle.score_outfit(table, rows)
 

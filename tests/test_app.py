@@ -56,7 +56,7 @@ def test_a_mistake_shows_its_sentence_and_a_bug_is_logged(caplog):
 def test_every_shipped_checkpoint_loads(served):
     _, engine = served
     assert engine.skipped == {}
-    assert set(engine.models) == {"akd", "bilstm", "dvbpr", "gan", "fnd", "reader"}
+    assert set(engine.models) == {"akd", "bilstm", "outfit_transformer", "dvbpr", "gan", "fnd", "reader"}
 
 
 def test_every_action_is_a_named_endpoint(served):

@@ -11,7 +11,7 @@ from torch import nn
 
 import stylist_app
 from stylist_app.checkpoints import read_manifest
-from stylist_app.models.registry import CHOICES, MODELS, PAPER_MODELS, Method
+from stylist_app.models.registry import CHOICES, EVALUATED_WITH, MODELS, PAPER_MODELS, Method
 
 ROOT = Path(__file__).resolve().parents[1]
 P = inspect.Parameter
@@ -24,7 +24,7 @@ def signature(fn) -> list[tuple]:
 
 def test_the_registry_holds_the_paper_methods_and_the_photo_reader():
     """`all` trains and evaluates the paper methods; the reader (trained on builtin only) is named on its own."""
-    assert tuple(MODELS) == (*PAPER_MODELS, "reader") and CHOICES == (*PAPER_MODELS, "reader", "all")
+    assert set(MODELS) == {*PAPER_MODELS, "outfit_transformer", "reader"} and CHOICES == (*MODELS, "all")
 
 
 @pytest.mark.parametrize("name", list(MODELS))
@@ -48,7 +48,9 @@ def test_method_shape(name):
 
 @pytest.mark.parametrize("name", list(MODELS))
 def test_evaluation_lives_in_evaluate(name):
-    evaluate = importlib.import_module(f"stylist_app.evaluate.{name}").evaluate
+    """Each model's figures come from evaluate.<name> (the outfit transformer's from evaluate.bilstm, beside the
+    other outfit models; `stylist eval outfit_transformer` says so)."""
+    evaluate = importlib.import_module(f"stylist_app.evaluate.{EVALUATED_WITH.get(name, name)}").evaluate
     assert signature(evaluate) == [("wardrobe", P.POSITIONAL_OR_KEYWORD, P.empty),
                                    ("checkpoint_dir", P.POSITIONAL_OR_KEYWORD, P.empty),
                                    ("split", P.KEYWORD_ONLY, "test"), ("device", P.KEYWORD_ONLY, "auto")]

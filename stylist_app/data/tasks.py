@@ -2,7 +2,9 @@
 
 - FITB: an outfit with one blank and 4 candidates of the blank's slot, the true item first
   (shuffle before showing a person; metrics read column 0 as the answer). Hard variant:
-  the wrong candidates share the blank's fine type.
+  the wrong candidates share the blank's fine type. Popularity-matched variant: the wrong
+  candidates are drawn from the 10 items of the blank's slot whose number of training outfits
+  is nearest the true item's, so that popularity alone is near chance.
 - Compatibility: each true outfit and a negative outfit with the same slots (random items of
   each slot). Hard variant: negatives drawn in proportion to item popularity in the source's
   outfits, so that popularity alone scores 0.5.
@@ -74,15 +76,17 @@ def _draw_other(rng, pool: list[str], exclude: set[str], k: int) -> list[str] | 
 
 
 def fitb_questions(wardrobe: Wardrobe, split: str = "test", seed: int = 0, n_candidates: int = 4,
-                   hard: bool = False) -> list[FITBQuestion]:
-    """One FITB question per outfit of 2+ items in `split` (a source's own questions when it has them)."""
+                   hard: bool = False, popular: bool = False) -> list[FITBQuestion]:
+    """One FITB question per outfit of 2+ items in `split` (a source's own questions when it has them, for the
+    easy variant); `hard`: wrong candidates of the blank's fine type; `popular`: of its popularity."""
     given = wardrobe.given_tasks.get("fitb", {}).get(split)
-    if given and not hard:
+    if given and not hard and not popular:
         return [FITBQuestion(f"given-{k}", tuple(q["items"]), int(q["position"]), tuple(q["candidates"]))
                 for k, q in enumerate(given)]
-    rng = _rng(seed, "fitb", split, str(hard))
+    rng = _rng(seed, "fitb", split, str(hard), *(("popular",) if popular else ()))
     by_slot = _pools(wardrobe, lambda i: i.slot)
     by_type = _pools(wardrobe, lambda i: (i.slot, i.category))
+    counts = item_popularity(wardrobe, "train") if popular else None
     questions = []
     for outfit in wardrobe.split_outfits(split):
         if len(outfit.items) < 2:
@@ -90,6 +94,9 @@ def fitb_questions(wardrobe: Wardrobe, split: str = "test", seed: int = 0, n_can
         pos = int(rng.integers(len(outfit.items)))
         answer = wardrobe.items[outfit.items[pos]]
         pool = by_type[(answer.slot, answer.category)] if hard else by_slot[answer.slot]
+        if popular:
+            others = [i for i in pool if i not in outfit.items]
+            pool = sorted(others, key=lambda i: (abs(counts[i] - counts[answer.id]), zlib.crc32(i.encode())))[:10]
         wrong = _draw_other(rng, pool, set(outfit.items), n_candidates - 1)
         if wrong is None and hard:  # too few of this fine type: fall back to the slot
             wrong = _draw_other(rng, by_slot[answer.slot], set(outfit.items), n_candidates - 1)

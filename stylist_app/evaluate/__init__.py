@@ -90,7 +90,9 @@ def ndcg_at_k(scores, relevance, k: int = 10) -> float:
 
 
 def outfit_scorer_metrics(score, wardrobe, split: str = "test", seed: int = 0) -> dict:
-    """FITB accuracy and compatibility AUC, easy and hard variants, of any outfit scorer.
+    """FITB accuracy and compatibility AUC, easy and hard variants, of any outfit scorer, and FITB against
+    candidates of the true item's popularity (`fitb_accuracy_popular`; `compat_auc_hard` is matched for popularity
+    already).
 
     `score(item_ids) -> float` scores a whole outfit (higher = more compatible). FITB picks
     the candidate that maximises the completed outfit's score; compatibility compares true
@@ -103,13 +105,20 @@ def outfit_scorer_metrics(score, wardrobe, split: str = "test", seed: int = 0) -
         questions = fitb_questions(wardrobe, split, seed=seed, hard=hard)
         pairs = compatibility_pairs(wardrobe, split, seed=seed, hard=hard)
         if questions:
-            rows = [[score(q.items[: q.position] + (c,) + q.items[q.position + 1:]) for c in q.candidates] for q in questions]
-            out["fitb_accuracy" + suffix] = fitb_accuracy(rows)
+            out["fitb_accuracy" + suffix] = _fitb(score, questions)
         if pairs:
             out["compat_auc" + suffix] = auc([score(p.positive) for p in pairs], [score(p.negative) for p in pairs])
         if not suffix:
             out["n_fitb"], out["n_compat"] = len(questions), len(pairs)
+    questions = fitb_questions(wardrobe, split, seed=seed, popular=True)
+    if questions:
+        out["fitb_accuracy_popular"] = _fitb(score, questions)
     return out
+
+
+def _fitb(score, questions) -> float:
+    return fitb_accuracy([[score(q.items[: q.position] + (c,) + q.items[q.position + 1:]) for c in q.candidates]
+                          for q in questions])
 
 
 def oracle_for(wardrobe):

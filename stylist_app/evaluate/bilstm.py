@@ -1,6 +1,7 @@
-"""`stylist eval bilstm`: FITB and compatibility AUC (easy and hard) of the Bi-LSTM + VSE and the baselines
-trained with it; on the builtin wardrobe also the oracle's rows, the normalised scores and whether text
-steers generation (`text_query_metrics`)."""
+"""`stylist eval bilstm`: FITB and compatibility AUC (easy, hard, popularity-matched) of the served outfit model
+(the Bi-LSTM + VSE or the outfit transformer, whichever did better on valid) beside every other outfit model and
+the baselines trained with the Bi-LSTM; on the builtin wardrobe also the oracle's rows, the normalised scores and
+whether text steers generation (`text_query_metrics`, `text_metrics`)."""
 import random
 from collections import Counter
 
@@ -10,6 +11,9 @@ import torch
 from stylist_app.data.builtin.texts import MATERIAL_WORDS, PATTERN_WORDS
 from stylist_app.data.builtin.vocab import COLOURS, FIBRES, FINE_TYPES, MATERIALS
 from stylist_app.evaluate import oracle_for, outfit_scorer_metrics
+from stylist_app.checkpoints import read_manifest
+from stylist_app.data.tasks import item_popularity
+from stylist_app.models import outfit_transformer
 from stylist_app.models.bilstm import Bundle, batch_scorer, load
 from stylist_app.train import pick_device
 
@@ -173,12 +177,29 @@ def text_metrics(bundle: Bundle, wardrobe, oracle, split: str, n_queries: int = 
             "n_pairs": min(n_pairs, len(pairs)), "n_builds": min(n_builds, len(outfits))}
 
 
+def popularity_scorer(wardrobe):
+    """Popularity alone: an outfit's score is the mean over its items of log(1 + the number of training outfits
+    the item is in)."""
+    counts = item_popularity(wardrobe, "train")
+    return lambda ids: float(np.mean([np.log1p(counts[i]) for i in ids]))
+
+
 def evaluate(wardrobe, checkpoint_dir, *, split="test", device="auto") -> dict:
-    """FITB and compatibility AUC (easy and hard) of the Bi-LSTM and the baselines on `split`;
-    for builtin also the oracle's, the normalised scores and the text-query measurement."""
-    bundle = load(checkpoint_dir, wardrobe, pick_device(device))
-    out = scorer_metrics(bundle.bilstm.score_ids, wardrobe, split)
-    out["baselines"] = {name: scorer_metrics(m.score_ids, wardrobe, split) for name, m in bundle.baselines.items()}
+    """FITB and compatibility AUC (easy, hard and popularity-matched) on `split` of the served outfit model (the
+    better on valid of the Bi-LSTM and the outfit transformer, `outfit_transformer.served`) at the top level, and
+    of every other model under `baselines`: the other of the two, the Bi-LSTM's baselines (pairwise_mlp, siamese,
+    forward_lstm, vse_only) and popularity alone. On builtin also the oracle's, the normalised scores and the
+    text-query measurement (of the Bi-LSTM, which builds outfits)."""
+    device = pick_device(device)
+    bundle = load(checkpoint_dir, wardrobe, device)
+    scorers = {"bilstm": bundle.bilstm.score_ids, **{name: m.score_ids for name, m in bundle.baselines.items()}}
+    served, why = outfit_transformer.served(checkpoint_dir)
+    if outfit_transformer.NAME in read_manifest(checkpoint_dir):
+        other = outfit_transformer.load(checkpoint_dir, wardrobe, device)
+        scorers[outfit_transformer.NAME] = other.model.score_ids
+    figures = {name: scorer_metrics(score, wardrobe, split) for name, score in scorers.items()}
+    figures["popularity"] = outfit_scorer_metrics(popularity_scorer(wardrobe), wardrobe, split)
+    out = {**figures.pop(served), "served": served, "served_because": why, "baselines": figures}
     oracle = oracle_for(wardrobe)
     if oracle is not None:
         out["oracle"] = outfit_scorer_metrics(oracle.outfit_score, wardrobe, split)

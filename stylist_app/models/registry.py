@@ -16,8 +16,9 @@ registered method by tests/test_registry.py):
 Evaluation is not part of a method: `stylist eval NAME` runs `stylist_app.evaluate.<NAME>.evaluate`,
 which loads the bundle and computes every reported figure from the saved weights.
 
-To plug a method in, add its ModelSpec below. `all` means the paper methods, in an order where a
-method comes after those it builds on (the GAN designs for DVBPR's preference model).
+To plug a method in, add its ModelSpec below. `all` means the paper methods (and, for training, the outfit
+transformer), in an order where a method comes after those it builds on (the GAN designs for DVBPR's preference
+model).
 """
 from __future__ import annotations
 
@@ -31,6 +32,10 @@ from stylist_app.data.schema import Wardrobe
 from stylist_app.errors import BadInput
 
 PAPER_MODELS = ("akd", "bilstm", "dvbpr", "gan", "fnd")
+# What `stylist train all` trains: the paper methods and the outfit transformer (the second outfit backend, evaluated
+# inside `stylist eval bilstm`, which reports every outfit model and serves the better).
+TRAINED_BY_ALL = ("akd", "bilstm", "outfit_transformer", "dvbpr", "gan", "fnd")
+EVALUATED_WITH = {"outfit_transformer": "bilstm"}
 
 
 @runtime_checkable
@@ -101,6 +106,8 @@ MODELS = {spec.name: spec for spec in [
               "stylist_app.models.akd", ("top-bottom",)),
     ModelSpec("bilstm", "Bi-LSTM outfit model + visual-semantic embedding (Han et al. 2017)",
               "stylist_app.models.bilstm", ("outfits",)),
+    ModelSpec("outfit_transformer", "outfit transformer: a second outfit-compatibility backend beside the Bi-LSTM "
+              "(after Sarkar et al. 2023)", "stylist_app.models.outfit_transformer", ("outfits",)),
     ModelSpec("dvbpr", "DVBPR: personalised ranking learned from pixels (Kang et al. 2017)", "stylist_app.models.dvbpr",
               ("purchases",)),
     ModelSpec("gan", "conditional GAN + preference-guided design (Kang et al. 2017)", "stylist_app.models.gan",
@@ -121,9 +128,13 @@ def plan(name: str, wardrobe: Wardrobe, checkpoint_dir=None) -> tuple[list[Model
     """
     if name not in CHOICES:
         raise ModelNotAvailable(f"unknown model {name!r} (expected one of {', '.join(CHOICES)})")
+    if checkpoint_dir is not None and name in EVALUATED_WITH:
+        raise ModelNotAvailable(f"{name} is evaluated beside the other outfit models: stylist eval {EVALUATED_WITH[name]} "
+                                f"--data {wardrobe.spec} --checkpoints {checkpoint_dir}")
     manifest = read_manifest(checkpoint_dir) if checkpoint_dir is not None else None
     run, skipped = [], {}
-    for spec in (MODELS[n] for n in (PAPER_MODELS if name == "all" else (name,))):
+    every = PAPER_MODELS if checkpoint_dir is not None else TRAINED_BY_ALL
+    for spec in (MODELS[n] for n in (every if name == "all" else (name,))):
         reason = spec.unavailable(wardrobe)
         if reason is None and manifest is not None and spec.name not in manifest:
             reason = (f"no checkpoint in {checkpoint_dir} (stylist train {spec.name} "

@@ -7,6 +7,7 @@ import gradio as gr
 
 from stylist_app.checkpoints import read_manifest
 from stylist_app.experiments import EXPERIMENTS, finding
+from stylist_app.models import outfit_transformer
 
 # The shipped results of `stylist experiment` (the repository's benchmarks/experiments/), when present.
 EXPERIMENT_DIR = Path(__file__).resolve().parents[2] / "benchmarks" / "experiments"
@@ -41,11 +42,27 @@ def render(engine) -> None:
         f"Device: `{engine.device}`. Checkpoints: `{engine.checkpoint_dir}`.\n\n"
         "| model | state | trained on | date | validation figures |\n|---|---|---|---|---|\n" + "\n".join(rows)
         + "\n\nTest-split figures against baselines and the papers are in the README (`stylist eval MODEL`).")
+    if "bilstm" in engine.models or "outfit_transformer" in engine.models:
+        gr.Markdown(served_outfit_model(engine))
     gr.Markdown(design_judged())
     experiments()
     with gr.Accordion("Manifest (JSON)", open=False):
         gr.Code(json.dumps({k: {kk: v for kk, v in e.items() if kk != "config"} for k, e in manifest.items()}, indent=1),
                 language="json")
+
+
+def served_outfit_model(engine) -> str:
+    """Which outfit model answers fill-in-the-blank and outfit scores, and why (`outfit_transformer.served`)."""
+    name = engine.outfit_scorer()
+    _, why = outfit_transformer.served(engine.checkpoint_dir)
+    names = {"bilstm": "the Bi-LSTM", "outfit_transformer": "the outfit transformer"}
+    text = f"**Fill in the blank and outfit scores** are answered by {names.get(name, name)}"
+    if "valid" in why:
+        figures = ", ".join(f"{names.get(k, k)} {v:.3f}" for k, v in why["valid"].items() if v is not None)
+        text += f", the better by the {why['by']} ({figures})"
+    else:
+        text += f" ({why['by']})"
+    return text + ". Outfits are built by the Bi-LSTM (beam search over the catalog)."
 
 
 def experiments(folder: Path = EXPERIMENT_DIR) -> None:

@@ -6,6 +6,7 @@ import gradio as gr
 import pandas as pd
 
 from stylist_app.errors import BadInput
+from stylist_app.models.bilstm import SCORE_MEANING
 from stylist_app.ui import common
 from stylist_app.ui.common import friendly
 
@@ -64,7 +65,8 @@ def fill_blank(engine, outfit_ids, blank, candidate_ids):
     candidates = common.item_ids(wardrobe, candidate_ids, "candidates", low=1, high=12)
     blank = common.count(blank, "Blank position", 0, len(outfit))
     answer = engine.fill_in_blank(outfit, blank, candidates)
-    table = pd.DataFrame([{"rank": n + 1, "candidate": c, "title": wardrobe.items[c].title, "compatibility": round(s, 4)}
+    table = pd.DataFrame([{"rank": n + 1, "candidate": c, "title": wardrobe.items[c].title,
+                           f"compatibility ({SCORE_MEANING[answer.model]})": round(s, 4)}
                           for n, (c, s) in enumerate(answer.ranking)])
     completed = [(common.picture(wardrobe, i), common.caption(wardrobe, i)) for i in answer.outfit]
     return table, completed
@@ -73,7 +75,7 @@ def fill_blank(engine, outfit_ids, blank, candidate_ids):
 def score_outfit(engine, ids):
     out = engine.score_outfit(common.item_ids(engine.wardrobe, ids, "outfit items", low=1, high=8))
     return (f"Compatibility **{out.score:.3f}** for " + ", ".join(common.caption(engine.wardrobe, i) for i in out.items)
-            + " (mean forward + backward log-likelihood per step; higher is better).")
+            + f" ({SCORE_MEANING[out.model]}; higher is better).")
 
 
 def random_question(engine):
