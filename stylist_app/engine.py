@@ -394,14 +394,16 @@ class StylistEngine:
 
     def build_outfit(self, images=(), text: str | None = None, length: int | None = None,
                      beam: int = 4, readings=None, words_weight: float | None = None,
-                     mode: str = "decode") -> BuiltOutfit:
+                     mode: str = "decode", variety: float | None = None) -> BuiltOutfit:
         """An outfit from one or more images (catalog ids or PIL images), images + text, or text alone.
 
         Beam search over the catalog, one item per slot, the given items kept; with text, each candidate's
         log-probability gains `words_weight` (None: bilstm.WORDS_WEIGHT; 0: the words are ignored) x its match
         to the words (`bilstm.Bundle.word_match`), or with mode "update" each generated item is swapped for
         the one nearest f_i + v_q (the paper); `length`: number of items (None: the
-        model decides). Each item comes with the alternatives weighed for its position. Pictures are
+        model decides). Without words, `variety` (None: bilstm.VARIETY; 0: plain beam search) keeps different
+        pictures from all getting the model's favourite items (the same pictures still build the same outfit).
+        Each item comes with the alternatives weighed for its position. Pictures are
         read by the photo reader (their slot; `readings`: corrections, one per image, see `read`); the
         readings come back in `BuiltOutfit.readings` (upload name -> Reading).
         """
@@ -412,11 +414,14 @@ class StylistEngine:
                            "Try those, or a colour, pattern, material or garment type.")
         if words_weight is not None and not 0 <= words_weight <= 50:
             raise BadInput(f"The weight of the words must be between 0 and 50 (got {words_weight}).")
+        if variety is not None and not 0 <= variety <= 5:
+            raise BadInput(f"The variety must be between 0 and 5 (got {variety}).")
         bundle, table, rows, read = self._outfit_items(list(images), readings)
         if text and "encoder" not in bundle._text_side:  # the engine's MiniLM, not a second copy
             bundle._text_side["encoder"] = self.pretrained_encoder("text", "minilm")
         with self.inference():
-            outfit = bundle.build_outfit(table, rows, text, length, beam, words_weight=words_weight, mode=mode)
+            outfit = bundle.build_outfit(table, rows, text, length, beam, words_weight=words_weight, mode=mode,
+                                         variety=variety)
         outfit.words = reading
         outfit.readings = {table.names[row]: r for row, r in zip(rows, read) if r is not None}
         return outfit

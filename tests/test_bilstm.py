@@ -120,6 +120,27 @@ def test_generation_keeps_queries_one_item_per_slot(model, small_wardrobe):
         model.build(table, tops)
 
 
+def test_variety_spreads_builds_from_different_items_and_repeats_the_same_build(model, small_wardrobe):
+    """Without words, the Gumbel noise fixed by the query pictures: the same query, the same outfit; over many queries
+    the model's favourite items fill fewer of the outfits than with the plain beam search (variety 0)."""
+    table = model.table()
+    queries = [model.rows[o.items[0]] for o in small_wardrobe.split_outfits("train")[:40]]
+
+    def top_share(variety):
+        counts = Counter()
+        for q in queries:
+            counts.update((s.row for s in model.build(table, [q], variety=variety)[0] if s.how == "generated"))
+        return counts.most_common(1)[0][1] / len(queries)
+
+    assert top_share(2.0) < top_share(0.0)
+    once, again = (model.build(table, queries[:1])[0] for _ in range(2))
+    assert [s.row for s in once] == [s.row for s in again]
+    assert model.variety_noise(table, queries[:1], 0.0) is None
+    noise = model.variety_noise(table, queries[:1], 0.5)
+    assert noise.shape == (len(table.vectors),) and torch.equal(noise, model.variety_noise(table, queries[:1], 0.5))
+    assert not torch.equal(noise, model.variety_noise(table, queries[1:2], 0.5))
+
+
 def test_text_steps_keep_the_query(model, small_wardrobe):
     table = model.table()
     query = model.rows[small_wardrobe.split_outfits("test")[0].items[0]]
@@ -263,7 +284,8 @@ def test_engine_mistakes_are_bad_input(engine, small_wardrobe):
                         (lambda: engine.fill_in_blank(outfit[1:], len(outfit), outfit[:1]), "blank's position"),
                         (lambda: engine.build_outfit(), "at least one"),
                         (lambda: engine.build_outfit(outfit[:1], text="zzzz qqqq"), "knows none of these words: zzzz"),
-                        (lambda: engine.build_outfit(outfit[:1], length=9), "length")):
+                        (lambda: engine.build_outfit(outfit[:1], length=9), "length"),
+                        (lambda: engine.build_outfit(outfit[:1], variety=-1), "variety")):
         with pytest.raises(BadInput, match=match):
             call()
 
