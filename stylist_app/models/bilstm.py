@@ -798,7 +798,7 @@ class Bundle(nn.Module):
         words' matches plus the least matched word's, so an item is pulled as hard as the words ask and most when it
         carries every one (builtin valid, weight 5: both words of a colour + material or pattern pair on 0.28 of
         generated items, against 0.13 with the mean of the whole text's match and the least matched word's, and
-        0.23 with the plain sum; the oracle score lost to the words -0.03 against -0.05)."""
+        0.23 with the plain sum; the hidden outfit score lost to the words -0.03 against -0.05)."""
         said = [w for w in dict.fromkeys(words(text)) if self.bilstm.knows(w)]
         phrases = said if len(said) > 1 and MATCH_EVERY_WORD else [text]
         device = table.vectors.device

@@ -24,6 +24,8 @@ THEME = gr.themes.Soft(primary_hue="rose", neutral_hue="stone", font=["ui-sans-s
 CSS = """
 .gradio-container {max-width: 1280px !important; margin: auto;}
 #stylist-title h1 {font-weight: 650; letter-spacing: -0.02em; margin-bottom: 0}
+#about-models td:nth-child(-n+4), #about-models th:nth-child(-n+4) {word-break: normal; min-width: 6em}
+#about-models td:nth-child(1), #about-models td:nth-child(4) {white-space: nowrap}
 """
 EXAMPLES = Path(__file__).resolve().parents[2] / "assets" / "examples"
 N_EXAMPLES = 4

@@ -41,7 +41,8 @@ def render(engine) -> None:
         f"Catalog `{w.spec}`: {len(w.items):,} items, {len(w.outfits):,} outfits, {len(w.users):,} shoppers. "
         f"Device: `{engine.device}`. Checkpoints: `{engine.checkpoint_dir}`.\n\n"
         "| model | state | trained on | date | validation figures |\n|---|---|---|---|---|\n" + "\n".join(rows)
-        + "\n\nTest-split figures against baselines and the papers are in the README (`stylist eval MODEL`).")
+        + "\n\nTest-split figures against baselines and the papers are in the README (`stylist eval MODEL`).",
+        elem_id="about-models")
     if "bilstm" in engine.models or "outfit_transformer" in engine.models:
         gr.Markdown(served_outfit_model(engine))
     gr.Markdown(design_judged())
