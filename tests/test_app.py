@@ -161,7 +161,7 @@ def test_design_canvas(served):
     user = sorted(engine.wardrobe.users)[0]
     gallery, text, reference = client.predict(user, "", "top", 2, 1.0, 5, 0, "", 0.25, api_name="/design")
     assert len(gallery) == 2 and gallery[0]["caption"].startswith("#1") and "2 top designs" in text
-    assert all(g["caption"].count(" · ") == 2 for g in gallery)  # "#1 · <reading or 'not readable'> · +0.42"
+    assert all(g["caption"].count(" · ") == 2 and " → " in g["caption"] for g in gallery)  # "#1 · <reading> · preference -1.20 → +0.42"
     assert "photo reader" in text and "no judge" in text  # DVBPR's verdict is not offered as proof
     assert text.count("| #") == 2  # preference before / after and realism of each design
     liked = ", ".join(engine.wardrobe.items_in_slot("shoes")[:3])

@@ -52,20 +52,27 @@ class Constant(nn.Module):
             return torch.full((len(x), 3, 8, 8), self.value)
         return self.value * x.mean((1, 2, 3))
 
+    def heads(self, x, c):  # as a discriminator: one head
+        return self.forward(x, c)[:, None]
+
+    def scores(self, x, c):  # ... and no type logits
+        return self.heads(x, c), torch.zeros(len(x), 1)
+
 
 @pytest.mark.parametrize("gain, loss_d, loss_g", [(0.5, 1.0, 0.5), (2.0, 0.0, 2.0), (-0.5, 3.0, -0.5)])
 def test_hinge_losses(gain, loss_d, loss_g):
     """L_D = relu(1 - D(x)) + relu(1 + D(G(z))), L_G = -D(G(z)): with white real pictures (+1) and black fakes
     (-1), D(real) = gain and D(fake) = -gain. Beyond the margin (gain 2) D takes no loss."""
-    gan = gm.Bundle(gm.Config(width=8, d_width=8))
+    gan = gm.Bundle(gm.Config(width=8, d_width=8, projected=False, augment="", classify=0.0, mode_seeking=0.0))
     gan.pixels = torch.full((4, 3, 8, 8), 255, dtype=torch.uint8)
-    gan.labels = torch.zeros(4, dtype=torch.long)
+    gan.labels = gan.types = torch.zeros(4, dtype=torch.long)
     gan.generator = Constant(-1.0)
     gan.discriminator = Constant(gain)
     rows = torch.arange(4)
     assert gan.loss(rows, "discriminator").item() == pytest.approx(loss_d)
     assert gan.loss(rows, "generator").item() == pytest.approx(loss_g)
-    assert gm.realism_loss(torch.tensor([2.0, 0.5, -1.0])).tolist() == [0.0, 0.5, 2.0]
+    assert gm.realism_loss(torch.tensor([[2.0], [0.5], [-1.0]])).tolist() == [0.0, 0.5, 2.0]
+    assert gm.realism_loss(torch.tensor([[2.0, 0.0]])).tolist() == [0.5]  # the mean over D's heads
 
 
 def test_networks_shapes_and_spectral_norm(small_wardrobe):
@@ -75,15 +82,65 @@ def test_networks_shapes_and_spectral_norm(small_wardrobe):
     x = gan.generator(z, c)
     assert x.shape == (5, 3, 64, 64) and x.min() >= -1 and x.max() <= 1
     assert gan.discriminator(x, c).shape == (5,)
+    assert gan.discriminator.heads(x, c).shape == (5, 5)  # the pixel head and four projected heads
     d = gan.discriminator
     d.eval()
-    for layer in (*d.phi[::2], d.psi, d.embed):  # spectral norm: weight = W / sigma, sigma = u . W v (power iteration)
+    assert not any("backbone" in k or k.startswith("net.") for k in d.state_dict())  # effnet is not saved
+    for layer in (*d.pixel.phi[::2], d.pixel.psi, d.pixel.embed, d.feature_heads[0].phi[0]):
+        # spectral norm: weight = W / sigma, sigma = u . W v (power iteration)
         assert parametrize.is_parametrized(layer, "weight")
         sn = layer.parametrizations.weight
         original = sn.original.detach()
         sigma = sn[0]._u @ original.reshape(len(original), -1) @ sn[0]._v
         assert torch.allclose(layer.weight, original / sigma)
-    assert gan.sample_grid(per_class=3).size == (3 * 64, len(SLOTS) * 64)
+    assert gan.sample_grid(per_class=3).size == (3 * 64, len(gan.config.types) * 64)
+    assert gan.sample_grid(per_class=2, types=[0, 5]).size == (2 * 64, 2 * 64)
+
+
+def test_projected_heads_are_calibrated_on_real_pictures(small_wardrobe):
+    """Each projected head's input is divided by its spread over the real pictures it was calibrated on."""
+    gan = gm.Bundle(gm.Config(width=8))
+    gan.set_catalog(small_wardrobe)
+    gan.load_pixels()
+    real = dv.to_unit(gan.pixels[:16])
+    gan.discriminator.calibrate(real)
+    with torch.no_grad():
+        spreads = [float(f.std()) for f in gan.discriminator.mixed(real)]
+    assert spreads == pytest.approx([1.0] * 4, rel=1e-4)
+
+
+def test_the_auxiliary_classifier_is_fitted_on_real_pictures_before_the_game(small_wardrobe):
+    """A linear probe of the frozen features learns the catalog's fine types (training accuracy), and G hears the
+    type: the same code drawn as two types gives two pictures."""
+    gan = gm.Bundle(gm.Config(width=8))
+    gan.set_catalog(small_wardrobe)
+    gan.load_pixels()
+    real = dv.to_unit(gan.pixels)
+    gan.discriminator.calibrate(real[:64])
+    chance = np.bincount(gan.types.numpy()).max() / len(gan.types)
+    assert gan.discriminator.fit_classifier(real, gan.types, steps=100) > max(0.8, chance + 0.2)
+    gan.generator.eval()
+    with torch.no_grad():
+        z = gan.sample_z(1)
+        assert not torch.allclose(gan.generator(z, torch.tensor([0])), gan.generator(z, torch.tensor([1])))
+
+
+def test_diff_augment_moves_and_cuts_but_keeps_the_page():
+    x = torch.ones(6, 3, 16, 16)
+    x[:, :, 6:10, 6:10] = -1.0  # a black square on a white page
+    g = torch.Generator().manual_seed(0)
+    moved = gm.diff_augment(x, "translation", g)
+    assert moved.shape == x.shape and (moved == -1).sum() == (x == -1).sum()  # shifted, not lost; the page stays white
+    assert not torch.equal(moved, x)
+    cut = gm.diff_augment(x, "cutout", g)
+    assert ((cut == 0).flatten(1).sum(1) == 3 * 8 * 8).all()  # a square of half the side set to grey
+    assert torch.equal(gm.diff_augment(x, ""), x)
+
+
+def test_a_catalog_with_types_the_gan_never_saw_is_refused(small_wardrobe):
+    gan = gm.Bundle(gm.Config(width=8, types=["t-shirt"], type_slots=["top"]))
+    with pytest.raises(DataError, match="stylist train gan"):
+        gan.set_catalog(small_wardrobe)
 
 
 def test_shipped_checkpoint_loads_strictly():
@@ -91,8 +148,8 @@ def test_shipped_checkpoint_loads_strictly():
     checkpoints.load(SHIPPED, gm.NAME, gan)  # strict: every key of the parametrized discriminator is in the file
 
 
-def test_moving_average_follows_the_generator_and_copies_its_batch_statistics():
-    gan = gm.Bundle(gm.Config(width=8, d_width=8))
+def test_moving_average_follows_the_generator_and_keeps_its_own_batch_statistics():
+    gan = gm.Bundle(gm.Config(width=8, d_width=8, projected=False))
     with torch.no_grad():
         for p in gan.generator.parameters():
             p.add_(1.0)
@@ -101,14 +158,27 @@ def test_moving_average_follows_the_generator_and_copies_its_batch_statistics():
     gan.update_ema()
     for b, e, g in zip(before, gan.generator_ema.parameters(), gan.generator.parameters()):
         assert torch.allclose(e, b + (g - b) * (1 - gan.config.ema))
-    assert torch.equal(gan.generator_ema.norms[0].norm.running_var, gan.generator.norms[0].norm.running_var)
     assert gan.sampler is gan.generator_ema
+    # the average's statistics come from its own activations, not G's
+    gan.refresh_ema_statistics(batches=2, size=16)
+    norm = gan.generator_ema.norms[0].norm
+    assert not torch.equal(norm.running_var, gan.generator.norms[0].norm.running_var)
+    ema, k = gan.generator_ema, len(gan.config.types)
+    with torch.no_grad():  # the first layer's input over many codes: its spread is what the refresh measured
+        t = torch.randint(0, k, (2000,))
+        h = ema.project(torch.cat([gan.sample_z(2000), ema.type_embed(t)], 1)).view(2000, -1, 4, 4)
+    assert torch.allclose(norm.running_var, h.var((0, 2, 3)), rtol=0.3)
+    assert not gan.generator_ema.training and norm.momentum == 0.1 and int(norm.num_batches_tracked) == 2
 
 
-def test_training_writes_samples_and_checkpoint(trained):
+def test_training_writes_samples_and_checkpoint(trained, small_wardrobe):
     assert (trained / "gan-samples.png").is_file() and (trained / "gan.safetensors").is_file()
-    assert Image.open(trained / "gan-samples.png").size == (8 * 64, len(SLOTS) * 64)
     entry = checkpoints.entry(trained, gm.NAME)
+    types = entry["config"]["types"]  # the catalog's own fine types, each with its slot
+    assert Image.open(trained / "gan-samples.png").size == (8 * 64, len(types) * 64)
+    assert types == sorted({it.category for it in small_wardrobe.items.values()})
+    assert entry["config"]["type_slots"] == [next(it.slot for it in small_wardrobe.items.values() if it.category == t)
+                                             for t in types]
     assert set(entry["metrics"]) == {"valid"} and entry["config"]["epochs"] == 1
 
 
@@ -123,6 +193,8 @@ def test_design_ascends_preference_without_touching_weights(models):
                            progress=lambda k, total: calls.append((k, total)))
     assert out.images.shape == (2, 3, 3, 64, 64)
     assert (out.preference_after > out.preference_before).all()
+    for slot, types in zip(c.tolist(), out.types.tolist()):  # each design is a fine type of its slot
+        assert set(types) <= set(gan.slot_types(slot))
     assert calls[-1] == (15, 15) and len(calls) == 15
     assert all(p.grad is None for p in [*gan.parameters(), *taste.parameters()])
     again = gan.design_batch(taste, theta, c, scale, n=3, eta=0.0, steps=15, seed=1)
@@ -159,7 +231,8 @@ def test_editing_starts_from_the_inverted_item(models):
     theta = taste.dvbpr.user_vectors([0]).detach()
     scale, _, _ = gm.category_scale(taste.item_vectors(), theta, gan.labels, c)
     fresh = gan.design_batch(taste, theta, c, scale, n=2, steps=0, seed=0)
-    edited = gan.design_batch(taste, theta, c, scale, n=2, steps=0, seed=0, start=target)
+    edited = gan.design_batch(taste, theta, c, scale, n=2, steps=0, seed=0, start=target, types=gan.types[:1])
+    assert (edited.types == gan.types[0]).all()  # an edit keeps the item's fine type
 
     def l1(out):
         return (out.images[0] - target).abs().mean().item()
@@ -176,8 +249,10 @@ def test_design_for_a_shopper_a_liked_taste_and_an_edit(models, small_wardrobe):
     liked = [i for i in small_wardrobe.items if small_wardrobe.items[i].slot == "shoes"][:3]
     d = gan.design(taste, liked_items=liked, category="shoes", n=1, steps=3)
     assert d.category == "shoes"
+    assert len(d.types) == 1 and gan.config.type_slots[gan.config.types.index(d.types[0])] == "shoes"
     d = gan.design(taste, user=user, from_item=liked[0], n=1, steps=3)
     assert d.category == "shoes" and d.from_item_preference is not None
+    assert d.types == [small_wardrobe.items[liked[0]].category]
 
 
 def test_reach_bounds_how_far_an_edit_goes(models, small_wardrobe, monkeypatch):
@@ -271,3 +346,22 @@ def test_a_reading_is_scored_by_the_taste_as_the_catalog_item_it_describes(small
     assert np.corrcoef(visible, oracle.user_item_scores(user, ids))[0, 1] > 0.8
     impossible = {"category": "beanie", "colour": "black", "pattern": "solid", "material": "jersey"}  # no style knits it so
     assert oracle.visible_user_scores(user, [impossible])[0] == -np.inf
+
+
+class FollowsCode(nn.Module):
+    """A stand-in G whose pictures follow the code: every pixel tanh(z_0)."""
+
+    def forward(self, z, c):
+        return z[:, :1, None, None].expand(-1, 3, 8, 8).tanh()
+
+
+def test_the_mode_seeking_term_punishes_a_generator_that_ignores_its_code():
+    """G's loss with the mode-seeking term is far larger for a G that draws the same picture from every code."""
+    gan = gm.Bundle(gm.Config(width=8, d_width=8, projected=False, augment="", classify=0.0))
+    gan.pixels = torch.full((4, 3, 8, 8), 255, dtype=torch.uint8)
+    gan.labels = gan.types = torch.zeros(4, dtype=torch.long)
+    gan.discriminator = Constant(0.0)
+    gan.generator = Constant(-1.0)  # ignores z
+    collapsed = gan.loss(torch.arange(4), "generator").item()
+    gan.generator = FollowsCode()
+    assert collapsed > 1e4 > gan.loss(torch.arange(4), "generator").item()

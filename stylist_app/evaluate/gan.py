@@ -192,7 +192,7 @@ def design_metrics(wardrobe, checkpoint_dir, *, split: str, device, n_users: int
         real_rows = torch.nonzero(torch.isin(labels, classes.unique())).flatten()
         real_rows = real_rows[torch.randperm(len(real_rows), generator=torch.Generator().manual_seed(seed))[:500]]
         real = to_unit(designer.pixels[real_rows])
-        real_d = designer.discriminator(real, labels[real_rows]).cpu().numpy()
+        real_d = designer.discriminator(real, designer.types[real_rows]).cpu().numpy()
         real_dist = nearest_catalog_distance(encoder, real, catalog, real_rows.cpu())
     judge = None
     if oracle_for(wardrobe) is not None and "reader" in read_manifest(checkpoint_dir):

@@ -38,18 +38,22 @@ def design(engine, user, liked, category, n, eta, steps, seed, from_item, reach=
                       from_item=from_item, reach=reach,
                       progress=lambda k, total: progress((k, total), desc="Designing", unit="steps"))
     readings = [engine.read(img) if "reader" in engine.models else None for img in d.images]
-    gallery = [(img, f"#{k + 1} · " + (f"{r.words()} · " if r is not None and r.readable else
-                                        "not readable · " if r is not None else "") + f"{a:+.2f}")
-               for k, (img, a, r) in enumerate(zip(d.images, d.preference_after, readings))]
-    table = "\n".join(f"| #{k + 1} | {b:+.2f} | {a:+.2f} | {r:+.2f} |"
-                      for k, (b, a, r) in enumerate(zip(d.preference_before, d.preference_after, d.realism)))
-    won = sum(a > d.best_existing_preference for a in d.preference_after)
+    words = [(r.words() if r.readable else "not readable") if r is not None else "" for r in readings]
+    gallery = [(img, f"#{k + 1} · " + (f"{w} · " if w else "") + f"preference {b:+.2f} → {a:+.2f}")
+               for k, (img, b, a, w) in enumerate(zip(d.images, d.preference_before, d.preference_after, words))]
+    types = d.types or [""] * len(d.images)
+    table = "\n".join(f"| #{k + 1} | {t} | {w or '–'} | {b:+.2f} | {a:+.2f} | {r:+.2f} |"
+                      for k, (t, w, b, a, r) in enumerate(zip(types, words, d.preference_before, d.preference_after,
+                                                              d.realism)))
     who = f"shopper `{user}`" if user else f"a taste fitted to {len(liked)} liked items"
     text = (f"**{len(d.images)} {d.category} designs** for {who}; eta {eta:g}, {steps} steps, seed {seed}. "
-            f"DVBPR, the model they were designed against (so no judge of them), scores {won} of {len(d.images)} above "
-            f"the catalog's best {d.category} for this taste (**{common.caption(wardrobe, d.best_existing)}**, "
-            f"preference {d.best_existing_preference:+.2f}). Each caption says what the photo reader reads.")
-    text += ("\n\n| design | preference before | after | realism (discriminator) |\n|---|---|---|---|\n" + table)
+            f"Each was drawn as the fine type in the table and pushed towards DVBPR's preference (before → after); "
+            f"the photo reader says what it reads. For comparison, the catalog's best {d.category} for this taste is "
+            f"**{common.caption(wardrobe, d.best_existing)}** (preference {d.best_existing_preference:+.2f}). "
+            f"DVBPR designed them, so its score is no judge of whether they beat it: the About tab shows how often "
+            f"designs win by an independent judge.")
+    text += ("\n\n| design | drawn as | reads as | preference before | after | realism (discriminator) |"
+             "\n|---|---|---|---|---|---|\n" + table)
     if d.from_item:
         text += (f"\n\nEdited from **{common.caption(wardrobe, d.from_item)}** (preference "
                  f"{d.from_item_preference:+.2f}); allowed to go {reach:g} of the way (0: stay, 1: anywhere).")
