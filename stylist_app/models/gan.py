@@ -63,8 +63,9 @@ NAME = "gan"
 SEED_POOL = 16  # a design starts from the best of this many random codes per design asked for
 DIVERSITY = 2.0  # weight of the designs' mean similarity to each other in the ascent (`design_batch`); chosen on the valid
 # shoppers (judge's diversity 0.18 -> 0.31, catalog 0.46; DVBPR preference of the best design 5.61 -> 5.06)
-EDIT_REACH = 0.25  # how far an edit may go from the item by default (`design`; at 0.25 the reader still reads a grey
-# hoodie's edits as grey in 3 of 4, at 0.5 in none); 1 lets the taste take it anywhere
+EDIT_REACH = 0.25  # how far an edit may go from the item by default (`design`; chosen with the previous generator;
+# with this one the reader reads a grey hoodie's edits as grey in 4 of 4 at reach 0, 1 at 0.25, 0 at 1:
+# `benchmarks/edit_reach.py`); 1 lets the taste take it anywhere
 TRUNCATION = 0.8  # designs' codes lie on the sphere of radius TRUNCATION x sqrt(z_dim) (`Bundle.code`)
 EDIT_ANCHOR = 20.0  # the ascent's cost per unit of mean absolute pixel change from the edited item at reach 0
 
