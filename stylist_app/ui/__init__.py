@@ -26,6 +26,8 @@ CSS = """
 #stylist-title h1 {font-weight: 650; letter-spacing: -0.02em; margin-bottom: 0}
 #about-models td:nth-child(-n+4), #about-models th:nth-child(-n+4) {word-break: normal; min-width: 6em}
 #about-models td:nth-child(1), #about-models td:nth-child(4) {white-space: nowrap}
+#design-summary td, #design-summary th {word-break: normal; white-space: nowrap}
+#design-summary td:nth-child(3) {white-space: normal; min-width: 12em}
 """
 EXAMPLES = Path(__file__).resolve().parents[2] / "assets" / "examples"
 N_EXAMPLES = 4

@@ -78,7 +78,8 @@ def render(engine, examples: dict) -> None:
             seed = gr.Number(value=0, precision=0, label="Seed")
             go = gr.Button("Design", variant="primary")
         with gr.Column(scale=5):
-            summary = gr.Markdown("Choose a shopper or list items you like, pick a category and press **Design**.")
+            summary = gr.Markdown("Choose a shopper or list items you like, pick a category and press **Design**.",
+                                  elem_id="design-summary")
             gallery = gr.Gallery(label="New designs", columns=4, height=420, object_fit="contain", allow_preview=False, format="jpeg")
             reference = gr.Image(label="For comparison: the item edited (if any), the catalog's best for this taste",
                                  type="pil", format="jpeg", interactive=False, height=200)
