@@ -197,6 +197,8 @@ class StylistEngine:
                     self.models["fnd"].params(which)
             if "dvbpr" in self.models:
                 self.models["dvbpr"].item_vectors()
+            if "gan" in self.models:  # the frozen effnet-lite0 of the discriminator's projected heads
+                self.models["gan"].discriminator.backbone(self.device)
 
     # ---------------------------------------------------------------- catalog search
     def search(self, text: str | None = None, slot: str | None = None) -> list[tuple[str, float]]:

@@ -130,7 +130,6 @@ class Generator(nn.Module):
     def __init__(self, config: Config):
         super().__init__()
         w, k = config.width, len(config.types)
-        self.n_classes = k
         self.type_embed = nn.Embedding(k, TYPE_DIM)  # N(0, 1) rows: as loud as z from the first step
         self.project = nn.Linear(config.z_dim + TYPE_DIM, 8 * w * 16, bias=False)
         chans = [8 * w, 4 * w, 2 * w, w]
@@ -675,7 +674,7 @@ def train(wardrobe: Wardrobe, out_dir, *, config: Config | None = None, epochs: 
     calibration = torch.randperm(len(gan.pixels), generator=torch.Generator().manual_seed(config.seed))[:512]
     gan.discriminator.calibrate(dv.to_unit(gan.pixels[calibration]))
     accuracy = gan.discriminator.fit_classifier(dv.to_unit(gan.pixels), gan.types)
-    print(f"auxiliary type classifier fitted on the real pictures: training accuracy {accuracy:.2f}")
+    print(f"{NAME}: auxiliary type classifier fitted on the real pictures, training accuracy {accuracy:.2f}")
     Path(out_dir).mkdir(parents=True, exist_ok=True)
     gan.sample_path = Path(out_dir) / "gan-samples.png"
     rows = torch.arange(len(gan.pixels))
