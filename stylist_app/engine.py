@@ -176,6 +176,8 @@ class StylistEngine:
         """Build ahead of the first calls what each tab's first call needs and keeps: the item vectors, tables and
         indices of every loaded model, the rule overview, and the pre-trained encoders uploads go through (each
         built under its own lock, so a call that needs one meanwhile waits for it, never builds it twice)."""
+        if "gan" in self.models:  # the discriminator's frozen effnet-lite0, built outside inference mode: design
+            self.models["gan"].discriminator.backbone(self.device)  # back-propagates through it
         with phase("first calls prepared"), self.inference():
             if "akd" in self.models:  # the encoders first: an upload's first call needs them, and they take longest
                 akd = self.models["akd"]
@@ -197,8 +199,6 @@ class StylistEngine:
                     self.models["fnd"].params(which)
             if "dvbpr" in self.models:
                 self.models["dvbpr"].item_vectors()
-            if "gan" in self.models:  # the frozen effnet-lite0 of the discriminator's projected heads
-                self.models["gan"].discriminator.backbone(self.device)
 
     # ---------------------------------------------------------------- catalog search
     def search(self, text: str | None = None, slot: str | None = None) -> list[tuple[str, float]]:
