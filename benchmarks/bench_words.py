@@ -1,6 +1,7 @@
 """Words in the outfit builder, before and after: `evaluate.bilstm.text_metrics` on the builtin test split for the
-paper's f + v_q swap with the VSE's retrieval alone (before), and for the words inside beam decoding with the
-listing-aware match at weights 5 (the default) and 10. About 2 minutes on one CPU thread.
+paper's f + v_q swap with the VSE's retrieval alone (before), for the words inside beam decoding with the
+listing-aware match alone (weight 5, no carriers' gate: the previous default), and with the gate at weights 5 (the
+default), 3 and 10. About 5 minutes on one CPU thread.
 
     python benchmarks/bench_words.py [OUT.json]
 """
@@ -18,8 +19,11 @@ bilstm.LISTING_WEIGHT, bilstm.MATCH_EVERY_WORD = 0.0, False
 out["before (VSE retrieval, f + v_q swap)"] = text_metrics(b, w, o, "test", mode="update")
 b._text_side.pop("listings", None)
 bilstm.LISTING_WEIGHT, bilstm.MATCH_EVERY_WORD = 2.0, True
-for lam in (5.0, 10.0):
-    out[f"words in decoding, weight {lam:g}"] = text_metrics(b, w, o, "test", words_weight=lam)
+gate, bilstm.GATE_PENALTY = bilstm.GATE_PENALTY, 0.0
+out["words in decoding, weight 5, no gate"] = text_metrics(b, w, o, "test", words_weight=5.0)
+bilstm.GATE_PENALTY = gate
+for lam in (5.0, 3.0, 10.0):
+    out[f"words in decoding with the gate, weight {lam:g}"] = text_metrics(b, w, o, "test", words_weight=lam)
 json.dump(out, open(sys.argv[1], "w"), indent=1) if len(sys.argv) > 1 else None
 for k, v in out.items():
     print(k, json.dumps({kk: vv for kk, vv in v.items() if kk in ("precision@10", "carry_one_word", "carry_two_words", "oracle_cost", "max_repeat_share")}))

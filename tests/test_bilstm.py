@@ -13,7 +13,7 @@ import numpy as np
 import torch
 
 from stylist_app.cli import main
-from stylist_app.data.schema import SLOT_ORDER
+from stylist_app.data.schema import SLOT_ORDER, SLOTS
 from stylist_app.data.tasks import fitb_questions
 from stylist_app.engine import StylistEngine
 from stylist_app.errors import BadInput
@@ -198,6 +198,40 @@ def test_the_weight_of_the_words_moves_the_outfit_from_the_model_to_the_words(st
     assert carrying(30) > carrying(0)
     top = torch.topk(steered.word_match(table, colour)[: table.n_catalog], 5).indices.tolist()
     assert sum(colour in w.items[table.names[r]].text.lower() for r in top) >= 4  # (which epoch is kept moves one)
+
+
+def test_words_name_what_listings_state_and_only_carriers_fill_the_slots_that_have_them(steered, small_wardrobe):
+    """`terms` learns from the listings which value a word names; `word_carriers` follows the listing where it states
+    the attribute; with the gate every generated item carries the colour in slots where some item does (without it,
+    GATE_PENALTY 0, no more do), and the gate costs words_weight x GATE_PENALTY to exactly the rows that miss it there."""
+    w, table = small_wardrobe, steered.table()
+    colour = next(c for c, n in Counter(i.attributes.get("colour") for i in w.items.values()).most_common()
+                  if c and steered.bilstm.knows(c) and c in steered.terms())
+    assert steered.terms()[colour] == {"colour": {colour}}
+    carriers = steered.word_carriers(table, colour)
+    for row, name in enumerate(table.names[: table.n_catalog]):
+        stated = w.items[name].attributes.get("colour")
+        if stated is not None:
+            assert bool(carriers[row]) == (stated == colour)
+    assert steered.word_carriers(table, "zzz") is None
+    able = {SLOTS[int(s)] for s in table.slots[: table.n_catalog][carriers[: table.n_catalog]]}
+    queries = [[steered.rows[o.items[0]]] for o in w.split_outfits("test")[:8]]
+
+    def carried(penalty) -> list[bool]:
+        old, bilstm.GATE_PENALTY = bilstm.GATE_PENALTY, penalty
+        try:
+            outfits = [steered.build_outfit(table, q, colour) for q in queries]
+        finally:
+            bilstm.GATE_PENALTY = old
+        return [bool(carriers[steered.rows[it.item]]) for o in outfits for it in o.items
+                if it.how != "query" and it.slot in able]
+
+    gated = carried(bilstm.GATE_PENALTY)
+    assert len(gated) >= 8 and all(gated) and np.mean(gated) >= np.mean(carried(0.0))
+    match = steered.word_match(table, colour)
+    lost = (steered.bilstm.decoding_bonus(table, match, 5.0) - steered.bilstm.decoding_bonus(table, match, 5.0, carriers))
+    in_able = torch.tensor([SLOTS[int(s)] in able for s in table.slots])
+    assert torch.allclose(lost, 5.0 * bilstm.GATE_PENALTY * (~carriers & in_able).float())
 
 
 def test_minilm_text_side(small_wardrobe, tmp_path):

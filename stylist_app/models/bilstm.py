@@ -46,6 +46,7 @@ frozen, so it cannot shape the features); it is what makes text queries work.
 from __future__ import annotations
 
 import zlib
+from collections import Counter
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -66,11 +67,24 @@ NAME = "bilstm"
 DIRECTIONS = ("forward", "backward")
 START, END = "start", "end"  # the zero-vector markers x_0 and x_{N+1}
 # Decoding with words (`OutfitLSTM.build`), chosen on the builtin valid split (`evaluate.bilstm.text_metrics`).
-# On the valid split, weight 5: 0.77 of generated items carry a one-word query, the true outfit score falls by 0.07 of
-# the (true - random) range; 7: 0.88 and 0.19; 10: 0.96 and 0.36 (the UI's slider moves it).
+# With the carriers' gate (below), weight 5: 0.955 of generated items carry a one-word query and 0.67 both words of a
+# pair, and the true outfit score falls by 0.22 of the (true - random) range; weight 3: 0.92, 0.60, 0.20; weight 2:
+# 0.90, 0.55, 0.20; weight 8: 0.97, 0.71, 0.30. Without the gate, weight 5: 0.74, 0.28, -0.03 (the UI's slider moves
+# the weight). Gating on the items that truly carry the words (the oracle's attributes, a measurement only) costs 0.16:
+# the Bi-LSTM is the limit on choosing compatible items among the carriers, not the gate.
 WORDS_WEIGHT = 5.0  # x each item's match to the words (`Bundle.word_match`), added to its log-probability in the beam
 MATCH_EVERY_WORD = True  # a text of several words matches word by word: mean + least matched (`Bundle.word_match`)
 LISTING_WEIGHT = 2.0  # x MiniLM's cosine between the words and an item's listing, in the match (`Bundle.word_match`)
+# Which items carry the words (`Bundle.word_carriers`): a word names an attribute value when at least TERM_PURITY of the
+# (at least TERM_SUPPORT) listings that use it and state that attribute state that value (e.g. "striped": pattern
+# stripes). An item carries the word when its listing states the value; when its listing is silent on the attribute
+# (and for uploads), when the word's match is at least CARRY_GATE x the best match in its slot. In decoding, an item
+# that does not carry the words, in a slot where some item does, loses GATE_PENALTY x the words' weight. Valid, weight 5:
+# CARRY_GATE 0.7 / 0.8 / 0.9 carry one word 0.945 / 0.955 / 0.955, two words 0.66 / 0.67 / 0.68, cost 0.20 / 0.22 /
+# 0.24; GATE_PENALTY 2 and 4 give the same outfits.
+TERM_PURITY, TERM_SUPPORT = 0.8, 5
+CARRY_GATE = 0.8
+GATE_PENALTY = 2.0
 # Variety without words (`OutfitLSTM.variety_noise`): the scale of the Gumbel noise on each row's log-probability, fixed
 # by the query pictures. Builtin valid split, 100 builds from different items: the most frequent item's share of its
 # slot (accessories aside, filled once) 0.46 at 0, 0.30 at 0.3, 0.28 at 0.4, 0.18 at 0.5, 0.12 at 0.7; the mean true
@@ -572,9 +586,22 @@ class OutfitLSTM(nn.Module):
         return int(torch.argmax(sim))
 
     @torch.no_grad()
-    def decoding_bonus(self, match: torch.Tensor | None, words_weight: float) -> torch.Tensor | None:
-        """What beam search adds to each row's log-probability: words_weight x its match to the words."""
-        return None if match is None or not words_weight else words_weight * match.float()
+    def decoding_bonus(self, table: ItemTable, match: torch.Tensor | None, words_weight: float,
+                       carriers: torch.Tensor | None = None) -> torch.Tensor | None:
+        """What beam search adds to each row's log-probability: words_weight x its match to the words, less
+        words_weight x GATE_PENALTY where the row does not carry the words (`carriers`, one bool per row) but some
+        item of its slot does."""
+        if match is None or not words_weight:
+            return None
+        bonus = words_weight * match.float()
+        if carriers is not None:
+            catalog = carriers[: table.n_catalog]
+            slots = table.slots[: table.n_catalog]
+            served = torch.zeros(len(SLOTS), dtype=torch.bool, device=bonus.device)
+            served[slots[catalog]] = True
+            miss = ~carriers & served[table.slots]
+            bonus = bonus - words_weight * GATE_PENALTY * miss.float()
+        return bonus
 
     @torch.no_grad()
     def variety_noise(self, table: ItemTable, queries: list[int], variety: float) -> torch.Tensor | None:
@@ -590,14 +617,16 @@ class OutfitLSTM(nn.Module):
     @torch.no_grad()
     def build(self, table: ItemTable, queries: list[int], text: str | None = None, length: int | None = None,
               beam: int = 4, words_weight: float = None, mode: str = "decode",
-              match: torch.Tensor | None = None, variety: float | None = None) -> tuple[list[Step], float]:
+              match: torch.Tensor | None = None, variety: float | None = None,
+              carriers: torch.Tensor | None = None) -> tuple[list[Step], float]:
         """Generation from images (query rows), image(s) + text, or text alone (no queries).
 
         mode "decode": the words score every candidate inside the beam search (`decoding_bonus` over `match`,
         each row's match to the words, by default the VSE cosine; `words_weight` 0 follows the outfit only);
         "update": the paper's f_i + v_q swap after decoding (`text_update`). Text alone starts from the item
         that best matches the words, in the slot they name if they name one. Without words steering, `variety`
-        (None: VARIETY; 0: the plain beam search) spreads builds from different pictures (`variety_noise`)."""
+        (None: VARIETY; 0: the plain beam search) spreads builds from different pictures (`variety_noise`).
+        `carriers`: which rows carry the words (`Bundle.word_carriers`), for the decoding's gate."""
         words_weight = WORDS_WEIGHT if words_weight is None else words_weight
         variety = VARIETY if variety is None else variety
         if mode not in ("decode", "update"):
@@ -614,7 +643,7 @@ class OutfitLSTM(nn.Module):
                 raise BadInput("Give at least one picture, catalog item or text.")
             named = guess_type(text)
             queries = [self.best_match(table, match, named[0] if named else None)]
-        bonus = self.decoding_bonus(match if mode == "decode" else None, words_weight)
+        bonus = self.decoding_bonus(table, match if mode == "decode" else None, words_weight, carriers)
         noise = self.variety_noise(table, queries, variety) if v_q is None or not words_weight else None
         steps, score = self.generate(table, queries, length, beam, bonus=bonus, noise=noise)
         if v_q is not None and mode == "update":
@@ -816,6 +845,58 @@ class Bundle(nn.Module):
             match[:, : table.n_catalog] += LISTING_WEIGHT * dot(asked, side["listings"][: table.n_catalog].T)
         return match[0] if len(phrases) == 1 else match.mean(0) + match.min(0).values
 
+    def terms(self) -> dict[str, dict[str, set[str]]]:
+        """What each listing word names: word -> {attribute: values}, learned from the catalog's listings (the words
+        of title, description and type against the attributes the listing states and the fine type; TERM_PURITY)."""
+        side = self._text_side
+        if "terms" not in side:
+            uses, states = {}, {}
+            for name in self.table().names[: self.table().n_catalog]:
+                item = side["wardrobe"].items[name]
+                facts = {**item.attributes, "category": item.category}
+                for word in set(words(item.text)):
+                    for key, value in facts.items():
+                        uses.setdefault(word, Counter())[(key, value)] += 1
+                        states.setdefault(word, Counter())[key] += 1
+            side["terms"] = {}
+            for word, counts in uses.items():
+                for (key, value), n in counts.items():
+                    if n >= TERM_SUPPORT and n >= TERM_PURITY * states[word][key]:
+                        side["terms"].setdefault(word, {}).setdefault(key, set()).add(value)
+        return side["terms"]
+
+    @torch.no_grad()
+    def word_carriers(self, table: ItemTable, text: str) -> torch.Tensor | None:
+        """Which rows of `table` carry every known word of `text` that names something (`terms`), one bool per row;
+        None when no word names anything. For each such word: a catalog item whose listing states one of the
+        attributes the word names carries it when every such stated attribute has a value the word names; an item
+        whose listing states none of them, and an upload, carries it when the word's match (`word_match`) is at
+        least CARRY_GATE x the best match in its slot."""
+        terms = self.terms()
+        named = [w for w in dict.fromkeys(words(text)) if w in terms and self.bilstm.knows(w)]
+        if not named:
+            return None
+        device = table.vectors.device
+        n_catalog = table.n_catalog
+        out = torch.ones(len(table.names), dtype=torch.bool, device=device)
+        listings = self._text_side.setdefault("stated", {})
+        for word in named:
+            if word not in listings:  # (says, silent) over the catalog's rows
+                says, silent = torch.zeros(n_catalog, dtype=torch.bool), torch.ones(n_catalog, dtype=torch.bool)
+                for row, name in enumerate(table.names[:n_catalog]):
+                    item = self._text_side["wardrobe"].items[name]
+                    facts = {**item.attributes, "category": item.category}
+                    stated = [facts[key] in values for key, values in terms[word].items() if key in facts]
+                    if stated:
+                        silent[row], says[row] = False, all(stated)
+                listings[word] = says, silent
+            says, silent = (torch.cat([x.to(device), x.new_full((len(table.names) - n_catalog,), fill).to(device)])
+                            for x, fill in zip(listings[word], (False, True)))
+            match = self.word_match(table, word)
+            best = torch.full((len(SLOTS),), -torch.inf, device=device).scatter_reduce(0, table.slots, match, "amax")
+            out &= says | (silent & (match >= CARRY_GATE * best[table.slots]))
+        return out
+
     def vocabulary(self) -> list[str] | None:
         """The words the text side knows (bag of words), or None when it reads any word (MiniLM)."""
         return list(self.config.vocab) if self.config.text_encoder == "bow" else None
@@ -839,9 +920,11 @@ class Bundle(nn.Module):
                      beam: int = 4, **decoding) -> BuiltOutfit:
         """An outfit around the query rows, the rows + text, or the text alone (`OutfitLSTM.build`: `decoding` is
         words_weight, mode, variety), in slot order."""
-        match = self.word_match(table, text) if text is not None and decoding.get("mode", "decode") == "decode" \
-            and self.bilstm.knows(text) else None
-        steps, score = self.bilstm.build(table, queries, text, length, beam, match=match, **decoding)
+        steer = text is not None and decoding.get("mode", "decode") == "decode" and self.bilstm.knows(text)
+        match = self.word_match(table, text) if steer else None
+        carriers = self.word_carriers(table, text) if steer else None
+        steps, score = self.bilstm.build(table, queries, text, length, beam, match=match, carriers=carriers,
+                                         **decoding)
         slots, names = table.slot_list, table.names
         items = [OutfitItem(names[s.row], SLOTS[slots[s.row]], s.how, [(names[r], v) for r, v in s.alternatives])
                  for s in steps]
