@@ -376,23 +376,29 @@ class StylistEngine:
         return bundle, table, [next(uploads) if isinstance(x, Image.Image) else bundle.rows[x] for x in items], read
 
     def read_words(self, text: str) -> WordReading:
-        """Which words of `text` the outfit model knows, and for each one it does not, the known words nearest in
+        """Which words of `text` the outfit model knows (with what each names in the listings, `bilstm.Bundle.terms`),
+        and for each one it does not, the known words nearest in
         meaning (MiniLM cosine over the model's vocabulary; the vocabulary's vectors are computed once)."""
-        vocab = self.model("bilstm").vocabulary()
+        bundle = self.model("bilstm")
+        vocab = bundle.vocabulary()
         said = list(dict.fromkeys(words(text)))
+        terms = bundle.terms()
+        names = {w: "; ".join(f"{key} {' or '.join(sorted(values))}" for key, values in terms[w].items())
+                 for w in said if w in terms}
         if vocab is None:  # a MiniLM text side reads any word
-            return WordReading(said, {})
+            return WordReading(said, {}, names)
         known = set(vocab)
         unknown = [w for w in said if w not in known]
         if not unknown:
-            return WordReading(said, {})
+            return WordReading(said, {}, names)
         minilm = self.pretrained_encoder("text", "minilm")
         with self.inference():
             table = self.cached(("bilstm", "vocabulary vectors"),
                                 lambda: torch.nn.functional.normalize(minilm(list(vocab)).float(), dim=-1))
             asked = torch.nn.functional.normalize(minilm(unknown).float(), dim=-1)
             nearest = (asked @ table.T).topk(min(3, len(vocab)), dim=-1).indices.tolist()
-        return WordReading([w for w in said if w in known], {w: [vocab[k] for k in row] for w, row in zip(unknown, nearest)})
+        return WordReading([w for w in said if w in known], {w: [vocab[k] for k in row] for w, row in zip(unknown, nearest)},
+                           names)
 
     def build_outfit(self, images=(), text: str | None = None, length: int | None = None,
                      beam: int = 4, readings=None, words_weight: float | None = None,

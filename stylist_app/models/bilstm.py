@@ -168,10 +168,17 @@ class OutfitItem:
 
 @dataclass
 class WordReading:
-    """The words of a request the outfit model understood, and for each it does not know, known words near it."""
+    """The words of a request the outfit model understood (and what each names, when the listings say), and for
+    each it does not know, known words near it."""
 
     understood: list[str]
     unknown: dict[str, list[str]]
+    names: dict[str, str] = field(default_factory=dict)  # understood word -> what items must carry (`Bundle.terms`)
+
+    def describe_understood(self) -> str:
+        """e.g. "black (colour black), leather (material leather), party": the words and what each asks the items
+        to carry, where the listings say."""
+        return ", ".join(f"{w} ({self.names[w]})" if w in self.names else w for w in self.understood)
 
     def describe_unknown(self) -> str:
         """e.g. "sequin (nearest known: satin, silk, velvet), gold (nearest known: yellow, mustard, camel)"."""

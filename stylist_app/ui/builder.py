@@ -6,7 +6,7 @@ import gradio as gr
 import pandas as pd
 
 from stylist_app.errors import BadInput
-from stylist_app.models.bilstm import SCORE_MEANING
+from stylist_app.models.bilstm import GATE_PENALTY, SCORE_MEANING
 from stylist_app.ui import common
 from stylist_app.ui.common import friendly
 
@@ -44,7 +44,8 @@ def build_outfit(engine, image, ids, words, length, follow=5.0, *read_as):
         return ", ".join(f"{a} ({v:.2f})" for a, v in it.alternatives[1:4]) if it.how == how else ""
 
     rows = pd.DataFrame([{"slot": it.slot, "item": it.item, "how": HOW.get(it.how, it.how),
-                          ("also weighed (log-probability + " + f"{follow:g}" + " x match to your words)" if words and follow
+                          (f"also weighed (log-probability + {follow:g} x match to your words, - {follow * GATE_PENALTY:g} if it lacks them "
+                           "and others of its slot have them)" if words and follow
                            else "also weighed (log-probability)"): weighed(it, "generated"),
                           "also weighed (cosine to the LSTM's pick + 1.5 x cosine to your words)": weighed(it, "text")}
                          for it in out.items])
@@ -53,7 +54,7 @@ def build_outfit(engine, image, ids, words, length, follow=5.0, *read_as):
     text += (f"**{len(out.items)} items**, compatibility **{out.score:.3f}** (mean forward + backward "
             "log-likelihood per step; higher is better)" + (f", steered by *{words}*" if words else "") + ".")
     if out.words is not None:
-        text += f"\n\nUnderstood: {', '.join(out.words.understood)}."
+        text += f"\n\nUnderstood: {out.words.describe_understood()}."
         if out.words.unknown:
             text += f" Not known to the model: {out.words.describe_unknown()}."
     return gallery, text, rows
