@@ -1,7 +1,8 @@
 """Words in the outfit builder, before and after: `evaluate.bilstm.text_metrics` on the builtin test split for the
 paper's f + v_q swap with the VSE's retrieval alone (before), for the words inside beam decoding with the
-listing-aware match alone (weight 5, no carriers' gate: the previous default), and with the gate at weights 5 (the
-default), 3 and 10. About 5 minutes on one CPU thread.
+listing-aware match alone (weight 5, no carriers' gate: the previous default), and with the gate (the photo reader's
+readings of the catalog given, as the engine serves it) at weights 2.5 (the default), 5 and 10. About 10 minutes on
+one CPU thread.
 
     python benchmarks/bench_words.py [OUT.json]
 """
@@ -10,7 +11,7 @@ sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[1]
 import torch; torch.set_num_threads(1)
 from stylist_app.data import load
 from stylist_app.evaluate import oracle_for
-from stylist_app.evaluate.bilstm import text_metrics
+from stylist_app.evaluate.bilstm import give_picture_readings, text_metrics
 from stylist_app.models import bilstm
 w = load("builtin"); o = oracle_for(w)
 b = bilstm.load(str(__import__("pathlib").Path(__file__).resolve().parents[1] / "checkpoints"), w, "cpu")
@@ -22,7 +23,8 @@ bilstm.LISTING_WEIGHT, bilstm.MATCH_EVERY_WORD = 2.0, True
 gate, bilstm.GATE_PENALTY = bilstm.GATE_PENALTY, 0.0
 out["words in decoding, weight 5, no gate"] = text_metrics(b, w, o, "test", words_weight=5.0)
 bilstm.GATE_PENALTY = gate
-for lam in (5.0, 3.0, 10.0):
+give_picture_readings(b, w, str(__import__("pathlib").Path(__file__).resolve().parents[1] / "checkpoints"), "cpu")
+for lam in (2.5, 5.0, 10.0):
     out[f"words in decoding with the gate, weight {lam:g}"] = text_metrics(b, w, o, "test", words_weight=lam)
 json.dump(out, open(sys.argv[1], "w"), indent=1) if len(sys.argv) > 1 else None
 for k, v in out.items():

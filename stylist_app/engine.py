@@ -51,7 +51,7 @@ from stylist_app.models.bilstm import BlankAnswer, BuiltOutfit, ItemTable, Score
 from stylist_app.models.encoders import make_image_encoder, make_text_encoder, words
 from stylist_app.models.gan import Design
 from stylist_app.models.fnd import Recommendations
-from stylist_app.models.reader import Reading, on_white, too_small
+from stylist_app.models.reader import Reading, catalog_readings, on_white, too_small
 from stylist_app.models.registry import MODELS
 from stylist_app.train import pick_device
 
@@ -190,6 +190,7 @@ class StylistEngine:
                 self.pretrained_encoder("image", self.models["reader"].config.image_encoder)
                 self.models["reader"].wearable(torch.zeros(1, 1280, device=self.device))
             if "bilstm" in self.models:
+                self.catalog_readings()
                 self.outfit_table()
                 self.outfit_table(self.outfit_scorer())
                 self.pretrained_encoder("image", self.models["bilstm"].config.image_encoder)
@@ -375,6 +376,25 @@ class StylistEngine:
         uploads = iter(range(table.n_catalog, len(table.names)))
         return bundle, table, [next(uploads) if isinstance(x, Image.Image) else bundle.rows[x] for x in items], read
 
+    def catalog_readings(self) -> None:
+        """Give the outfit builder the photo reader's readings of the catalog's pictures, for the items whose listing
+        does not say their colour, pattern or material (`bilstm.Bundle.word_carriers`); once, from the shipped or
+        cached file when there is one. Without a reader, the words' match guesses those."""
+        if "reader" not in self.models or "bilstm" not in self.models:
+            return
+
+        def give() -> bool:
+            reader_model = self.models["reader"]
+            ids, x = self.image_features(reader_model.config.image_encoder)
+            if list(ids) != list(self.wardrobe.items):
+                raise ValueError("the catalog's image features do not follow its order")
+            self.models["bilstm"].set_picture_readings(
+                catalog_readings(reader_model, self.wardrobe, x, self.device))
+            return True
+
+        with self.inference():
+            self.cached(("bilstm", "picture readings"), give)
+
     def read_words(self, text: str) -> WordReading:
         """Which words of `text` the outfit model knows (with what each names in the listings, `bilstm.Bundle.terms`),
         and for each one it does not, the known words nearest in
@@ -425,6 +445,8 @@ class StylistEngine:
         if variety is not None and not 0 <= variety <= 5:
             raise BadInput(f"The variety must be between 0 and 5 (got {variety}).")
         bundle, table, rows, read = self._outfit_items(list(images), readings)
+        if text:
+            self.catalog_readings()
         if text and "encoder" not in bundle._text_side:  # the engine's MiniLM, not a second copy
             bundle._text_side["encoder"] = self.pretrained_encoder("text", "minilm")
         with self.inference():

@@ -51,8 +51,8 @@ NOT_CACHEABLE = ("bow",)
 INPUT_SIZES = {"effnet-lite0": EffNetLite0.image_size, "thumbnail": Thumbnail.image_size}
 # Items per second on one CPU thread, for the first run's estimate: effnet-lite0 26 pictures/s (world v2's
 # 5,000 packshots in 2 min 58 s on one thread of the 2-core dev box, decoding included, the app's first
-# start from a clean clone); minilm 140-200 texts/s under load.
-CPU_RATES = {"effnet-lite0": 26, "minilm": 150}
+# start from a clean clone); minilm 140-200 texts/s under load; the reader's catalog readings ~100 items/s.
+CPU_RATES = {"effnet-lite0": 26, "minilm": 150, "reader": 100}  # reader: its catalog readings, pictures drawn
 SHIPPED = "catalog"  # the folder of shipped catalog files inside a checkpoint folder
 SHIPPED_FILE_BYTES = 9e6  # per shipped file: a Hugging Face Space takes files under 10 MB without Git LFS
 log = logging.getLogger("stylist")

@@ -13,7 +13,8 @@ from stylist_app.data.builtin.vocab import COLOURS, FIBRES, FINE_TYPES, MATERIAL
 from stylist_app.evaluate import oracle_for, outfit_scorer_metrics
 from stylist_app.checkpoints import read_manifest
 from stylist_app.data.tasks import item_popularity
-from stylist_app.models import outfit_transformer
+from stylist_app.features import image_features
+from stylist_app.models import outfit_transformer, reader
 from stylist_app.models.bilstm import Bundle, batch_scorer, load
 from stylist_app.train import pick_device
 
@@ -90,7 +91,7 @@ def text_query_metrics(bundle: Bundle, wardrobe, oracle, split: str, n_queries: 
     return out
 
 
-def text_metrics(bundle: Bundle, wardrobe, oracle, split: str, n_queries: int = 10, n_pairs: int = 20,
+def text_metrics(bundle: Bundle, wardrobe, oracle, split: str, n_queries: int = 30, n_pairs: int = 20,
                  n_builds: int = 100, seed: int = 0, **build) -> dict:
     """The `text` block (DESIGN.md "Metrics files"): how well words reach the items that carry them.
 
@@ -184,6 +185,18 @@ def popularity_scorer(wardrobe):
     return lambda ids: float(np.mean([np.log1p(counts[i]) for i in ids]))
 
 
+def give_picture_readings(bundle: Bundle, wardrobe, checkpoint_dir, device="cpu") -> None:
+    """As the engine serves it: the outfit builder's words gate reads the photo reader's readings of the catalog's
+    pictures (`bilstm.Bundle.set_picture_readings`), when `checkpoint_dir` has a reader."""
+    if reader.NAME not in read_manifest(checkpoint_dir):
+        return
+    model = reader.load(checkpoint_dir, None, device)
+    ids, x = image_features(wardrobe, model.config.image_encoder, device=device)
+    if list(ids) != list(wardrobe.items):
+        raise ValueError("the catalog's image features do not follow its order")
+    bundle.set_picture_readings(reader.catalog_readings(model, wardrobe, x, device))
+
+
 def evaluate(wardrobe, checkpoint_dir, *, split="test", device="auto") -> dict:
     """FITB and compatibility AUC (easy, hard and popularity-matched) on `split` of the served outfit model (the
     better on valid of the Bi-LSTM and the outfit transformer, `outfit_transformer.served`) at the top level, and
@@ -192,6 +205,7 @@ def evaluate(wardrobe, checkpoint_dir, *, split="test", device="auto") -> dict:
     text-query measurement (of the Bi-LSTM, which builds outfits)."""
     device = pick_device(device)
     bundle = load(checkpoint_dir, wardrobe, device)
+    give_picture_readings(bundle, wardrobe, checkpoint_dir, device)
     scorers = {"bilstm": bundle.bilstm.score_ids, **{name: m.score_ids for name, m in bundle.baselines.items()}}
     served, why = outfit_transformer.served(checkpoint_dir)
     if outfit_transformer.NAME in read_manifest(checkpoint_dir):

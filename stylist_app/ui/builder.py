@@ -6,7 +6,7 @@ import gradio as gr
 import pandas as pd
 
 from stylist_app.errors import BadInput
-from stylist_app.models.bilstm import GATE_PENALTY, SCORE_MEANING
+from stylist_app.models.bilstm import GATE_PENALTY, SCORE_MEANING, WORDS_WEIGHT
 from stylist_app.ui import common
 from stylist_app.ui.common import friendly
 
@@ -95,7 +95,7 @@ def render(engine, examples: dict) -> None:
             ids = gr.Textbox(label="…and/or catalog item ids (comma separated)", placeholder="e.g. " + examples["top_ids"][1])
             read_as, fix = common.reading_controls()
             words = gr.Textbox(label="Words (optional)", placeholder="e.g. red floral summer")
-            follow = gr.Slider(0, 15, value=5, step=0.5, label="Follow the outfit ↔ follow my words",
+            follow = gr.Slider(0, 15, value=WORDS_WEIGHT, step=0.5, label="Follow the outfit ↔ follow my words",
                                info="how much the words count beside the outfit model (0: not at all)")
             length = gr.Slider(0, 6, value=0, step=1, label="Items in the outfit (0: the model decides)")
             go = gr.Button("Build the outfit", variant="primary")
