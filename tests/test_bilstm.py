@@ -208,7 +208,7 @@ def test_words_name_what_listings_state_and_only_carriers_fill_the_slots_that_ha
     colour = next(c for c, n in Counter(i.attributes.get("colour") for i in w.items.values()).most_common()
                   if c and steered.bilstm.knows(c) and c in steered.terms())
     assert steered.terms()[colour] == {"colour": {colour}}
-    carriers = steered.word_carriers(table, colour)
+    carriers = steered.word_carriers(table, colour) > 0
     for row, name in enumerate(table.names[: table.n_catalog]):
         stated = w.items[name].attributes.get("colour")
         if stated is not None:
@@ -229,9 +229,52 @@ def test_words_name_what_listings_state_and_only_carriers_fill_the_slots_that_ha
     gated = carried(bilstm.GATE_PENALTY)
     assert len(gated) >= 8 and all(gated) and np.mean(gated) >= np.mean(carried(0.0))
     match = steered.word_match(table, colour)
-    lost = (steered.bilstm.decoding_bonus(table, match, 5.0) - steered.bilstm.decoding_bonus(table, match, 5.0, carriers))
+    lost = (steered.bilstm.decoding_bonus(table, match, 5.0)
+            - steered.bilstm.decoding_bonus(table, match, 5.0, carriers.float()))
     in_able = torch.tensor([SLOTS[int(s)] in able for s in table.slots])
     assert torch.allclose(lost, 5.0 * bilstm.GATE_PENALTY * (~carriers & in_able).float())
+
+
+def test_the_gate_asks_each_slot_for_the_most_words_one_of_its_items_carries(steered):
+    """Two words: in a slot where some item carries both, an item loses the gate once per word it lacks; in a slot
+    where none carries both, only the items carrying neither lose it ("white dress": white shoes still count)."""
+    table = steered.table()
+    slots = table.slots[: table.n_catalog]
+    counts = torch.zeros(len(table.names))
+    first, second = slots.unique()[:2].tolist()
+    rows_first, rows_second = (slots == first).nonzero().flatten(), (slots == second).nonzero().flatten()
+    counts[rows_first[:3]] = torch.tensor([2.0, 1.0, 0.0])
+    counts[rows_second[:2]] = torch.tensor([1.0, 0.0])
+    match = torch.zeros(len(table.names))
+    lost = -steered.bilstm.decoding_bonus(table, match, 2.0, counts) / (2.0 * bilstm.GATE_PENALTY)
+    assert lost[rows_first[:3]].tolist() == [0.0, 1.0, 2.0] and float(lost[rows_first[3:]].min()) == 2.0
+    assert lost[rows_second[:2]].tolist() == [0.0, 1.0] and float(lost[rows_second[2:]].max()) == 1.0
+
+
+def test_picture_readings_decide_where_the_listing_is_silent_and_one_word_values_name_themselves(steered_dir,
+                                                                                                small_wardrobe):
+    """Where a listing does not state an item's colour, the picture's reading (`set_picture_readings`) decides
+    whether it carries a colour word; a stated colour still wins over the reading; a one-word value no listing word
+    names is named by itself."""
+    w = small_wardrobe
+    fresh = bilstm.load(steered_dir, w, "cpu")
+    table = fresh.table()
+    colour = next(c for c, n in Counter(i.attributes.get("colour") for i in w.items.values()).most_common()
+                  if c and fresh.bilstm.knows(c) and c in fresh.terms())
+    other = next(c for c in Counter(i.attributes.get("colour") for i in w.items.values()) if c and c != colour)
+    names = table.names[: table.n_catalog]
+    silent = [n for n in names if "colour" not in w.items[n].attributes]
+    stated_other = [n for n in names if w.items[n].attributes.get("colour") == other]
+    assert silent and stated_other
+    fresh.set_picture_readings({**{n: {"colour": colour} for n in silent[::2]},
+                                **{n: {"colour": other} for n in silent[1::2]},
+                                **{n: {"colour": colour} for n in stated_other}})
+    carriers = fresh.word_carriers(table, colour) > 0
+    rows = fresh.rows
+    assert all(carriers[rows[n]] for n in silent[::2]) and not any(carriers[rows[n]] for n in silent[1::2])
+    assert not any(carriers[rows[n]] for n in stated_other)  # the listing says otherwise
+    values = {v for it in w.items.values() for v in [*it.attributes.values(), it.category]}
+    assert all(len(bilstm.words(v)) != 1 or bilstm.words(v)[0] in fresh.terms() for v in values)
 
 
 def test_minilm_text_side(small_wardrobe, tmp_path):
@@ -281,6 +324,18 @@ def test_engine_builds_fills_and_scores(engine, small_wardrobe):
     assert scored.score < 0
     q = engine.fitb_question(seed=3)
     assert q == engine.fitb_question(seed=3) and q in fitb_questions(small_wardrobe, "test")
+
+
+def test_engine_gives_the_builder_the_readers_readings_of_the_catalog(engine, small_wardrobe):
+    """The words' gate reads the photo reader's readings of every catalog picture (warm-up, or the first words)."""
+    engine.catalog_readings()
+    readings = engine.models["bilstm"]._text_side["readings"]
+    assert set(readings) == set(small_wardrobe.items)
+    read = [r for r in readings.values() if r]
+    assert len(read) >= len(readings) // 2 and all(set(r) == {"colour", "pattern", "material"} for r in read)
+    truth = [small_wardrobe.items[i].attributes.get("colour") == r["colour"] for i, r in readings.items()
+             if r and "colour" in small_wardrobe.items[i].attributes]
+    assert np.mean(truth) > 0.5  # the colour is read from the pixels, trained or not
 
 
 def test_bundle_fill_in_blank_ranks_the_completed_outfits(bundle, small_wardrobe):

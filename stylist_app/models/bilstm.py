@@ -79,8 +79,8 @@ LISTING_WEIGHT = 2.0  # x MiniLM's cosine between the words and an item's listin
 # (at least TERM_SUPPORT) listings that use it and state that attribute state that value (e.g. "striped": pattern
 # stripes). An item carries the word when its listing states the value; when its listing is silent on the attribute,
 # when the photo reader reads the value in its picture; when neither says (and for uploads), when the word's match is
-# at least CARRY_GATE x the best match in its slot. In decoding, an item
-# that does not carry the words, in a slot where some item does, loses GATE_PENALTY x the words' weight. Valid, weight 5,
+# at least CARRY_GATE x the best match in its slot. In decoding, an item loses GATE_PENALTY x the words' weight for each
+# word it lacks that the slot's best-carrying item has. Valid, weight 5,
 # before the reader's readings were used: CARRY_GATE 0.7 / 0.8 / 0.9 carry one word 0.945 / 0.955 / 0.955, two words
 # 0.66 / 0.67 / 0.68; GATE_PENALTY 2 and 4 gave the same outfits (weight 3, with the readings: 0.959 / 0.899 at 2,
 # 0.959 / 0.904 at 4).
@@ -598,18 +598,16 @@ class OutfitLSTM(nn.Module):
     def decoding_bonus(self, table: ItemTable, match: torch.Tensor | None, words_weight: float,
                        carriers: torch.Tensor | None = None) -> torch.Tensor | None:
         """What beam search adds to each row's log-probability: words_weight x its match to the words, less
-        words_weight x GATE_PENALTY where the row does not carry the words (`carriers`, one bool per row) but some
-        item of its slot does."""
+        words_weight x GATE_PENALTY for each word the row does not carry (`carriers`, the count of words each row
+        carries) that another catalog item of its slot does carry with as many: the gate asks each slot for the
+        most words some item of it carries ("white dress": a white dress, and white shoes where no shoe is a dress)."""
         if match is None or not words_weight:
             return None
         bonus = words_weight * match.float()
         if carriers is not None:
-            catalog = carriers[: table.n_catalog]
-            slots = table.slots[: table.n_catalog]
-            served = torch.zeros(len(SLOTS), dtype=torch.bool, device=bonus.device)
-            served[slots[catalog]] = True
-            miss = ~carriers & served[table.slots]
-            bonus = bonus - words_weight * GATE_PENALTY * miss.float()
+            most = torch.zeros(len(SLOTS), device=bonus.device).scatter_reduce(
+                0, table.slots[: table.n_catalog], carriers[: table.n_catalog].float(), "amax")
+            bonus = bonus - words_weight * GATE_PENALTY * (most[table.slots] - carriers).clamp(min=0)
         return bonus
 
     @torch.no_grad()
@@ -635,7 +633,7 @@ class OutfitLSTM(nn.Module):
         "update": the paper's f_i + v_q swap after decoding (`text_update`). Text alone starts from the item
         that best matches the words, in the slot they name if they name one. Without words steering, `variety`
         (None: VARIETY; 0: the plain beam search) spreads builds from different pictures (`variety_noise`).
-        `carriers`: which rows carry the words (`Bundle.word_carriers`), for the decoding's gate."""
+        `carriers`: how many of the words each row carries (`Bundle.word_carriers`), for the decoding's gate."""
         words_weight = WORDS_WEIGHT if words_weight is None else words_weight
         variety = VARIETY if variety is None else variety
         if mode not in ("decode", "update"):
@@ -850,7 +848,13 @@ class Bundle(nn.Module):
                 side["listings"] = F.normalize(torch.as_tensor(x, dtype=torch.float32, device=device), dim=-1)
             if "encoder" not in side:
                 side["encoder"] = make_text_encoder("minilm").to(device)
-            asked = F.normalize(side["encoder"](phrases).float(), dim=-1)
+            said_before = side.setdefault("phrases", {})  # phrase -> its MiniLM vector (a request asks twice)
+            new = [p for p in phrases if p not in said_before]
+            if new:
+                if len(said_before) > 10_000:
+                    said_before.clear()
+                said_before.update(zip(new, F.normalize(side["encoder"](new).float(), dim=-1)))
+            asked = torch.stack([said_before[p] for p in phrases])
             match[:, : table.n_catalog] += LISTING_WEIGHT * dot(asked, side["listings"][: table.n_catalog].T)
         return match[0] if len(phrases) == 1 else match.mean(0) + match.min(0).values
 
@@ -883,8 +887,8 @@ class Bundle(nn.Module):
 
     @torch.no_grad()
     def word_carriers(self, table: ItemTable, text: str) -> torch.Tensor | None:
-        """Which rows of `table` carry every known word of `text` that names something (`terms`), one bool per row;
-        None when no word names anything. For each such word: a catalog item whose listing states one of the
+        """How many of the known words of `text` that name something (`terms`) each row of `table` carries, one
+        count per row; None when no word names anything. For each such word: a catalog item whose listing states one of the
         attributes the word names carries it when every such stated attribute has a value the word names; where the
         listing is silent on them, the photo reader's reading of the item's picture decides the same way
         (`set_picture_readings`: colour, pattern, material); an item neither says (no reader, or an attribute it
@@ -896,7 +900,7 @@ class Bundle(nn.Module):
             return None
         device = table.vectors.device
         n_catalog = table.n_catalog
-        out = torch.ones(len(table.names), dtype=torch.bool, device=device)
+        out = torch.zeros(len(table.names), device=device)
         listings = self._text_side.setdefault("stated", {})
         for word in named:
             if word not in listings:  # (says, silent) over the catalog's rows
@@ -914,7 +918,7 @@ class Bundle(nn.Module):
                             for x, fill in zip(listings[word], (False, True)))
             match = self.word_match(table, word)
             best = torch.full((len(SLOTS),), -torch.inf, device=device).scatter_reduce(0, table.slots, match, "amax")
-            out &= says | (silent & (match >= CARRY_GATE * best[table.slots]))
+            out += (says | (silent & (match >= CARRY_GATE * best[table.slots]))).float()
         return out
 
     def set_picture_readings(self, readings: dict[str, dict[str, str]]) -> None:
