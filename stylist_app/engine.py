@@ -191,6 +191,7 @@ class StylistEngine:
                 self.models["reader"].wearable(torch.zeros(1, 1280, device=self.device))
             if "bilstm" in self.models:
                 self.catalog_readings()
+                self.models["bilstm"].terms()  # what the listings' words name, for the words' gate (0.7 s)
                 self.outfit_table()
                 self.outfit_table(self.outfit_scorer())
                 self.pretrained_encoder("image", self.models["bilstm"].config.image_encoder)

@@ -44,8 +44,8 @@ def build_outfit(engine, image, ids, words, length, follow=5.0, *read_as):
         return ", ".join(f"{a} ({v:.2f})" for a, v in it.alternatives[1:4]) if it.how == how else ""
 
     rows = pd.DataFrame([{"slot": it.slot, "item": it.item, "how": HOW.get(it.how, it.how),
-                          (f"also weighed (log-probability + {follow:g} x match to your words, - {follow * GATE_PENALTY:g} if it lacks them "
-                           "and others of its slot have them)" if words and follow
+                          (f"also weighed (log-probability + {follow:g} x match to your words, - {follow * GATE_PENALTY:g} for each word "
+                           "it lacks that another item of its slot has)" if words and follow
                            else "also weighed (log-probability)"): weighed(it, "generated"),
                           "also weighed (cosine to the LSTM's pick + 1.5 x cosine to your words)": weighed(it, "text")}
                          for it in out.items])
