@@ -36,8 +36,10 @@ def test_the_shipped_catalog_files_are_the_checkpoints_own(fresh_home, monkeypat
     files = sorted((CHECKPOINTS / features.SHIPPED).glob("*.safetensors"))
     assert {p.name.split(".")[0] for p in files} == set(arrays)  # nothing missing, nothing stale left behind
     assert max(p.stat().st_size for p in files) < 10e6  # a Hugging Face Space takes files under 10 MB without LFS
-    assert sorted(name for _, _, name in arrays.values()) == ["dvbpr", "effnet-lite0", "fnd", "fnd", "minilm"]
-    assert {array.dtype for _, array, _ in arrays.values()} == {np.dtype(np.float32)}  # served as computed
+    assert sorted(name for _, _, name in arrays.values()) == ["dvbpr", "effnet-lite0", "fnd", "fnd", "minilm", "reader"]
+    assert {(name, array.dtype) for _, array, name in arrays.values()} == {  # served as computed: floats as float32,
+        *((n, np.dtype(np.float32)) for n in ("dvbpr", "effnet-lite0", "fnd", "minilm")),  # the reader's readings as
+        ("reader", np.dtype(np.int32))}  # the codes of the values it read
     assert sum(p.stat().st_size for p in files) < SHIPPED_MB * 1e6
     pictures = engine.wardrobe.items[next(iter(engine.wardrobe.items))].image.path.parent
     assert not list(pictures.glob("*.jpg"))  # no picture was drawn to start and prepare every tab

@@ -904,18 +904,26 @@ class Bundle(nn.Module):
         n_catalog = table.n_catalog
         out = torch.zeros(len(table.names), device=device)
         listings = self._text_side.setdefault("stated", {})
+        if "columns" not in listings:  # per source (listing, picture) and attribute: each catalog row's value or None
+            items = [self._text_side["wardrobe"].items[name] for name in table.names[:n_catalog]]
+            readings = self._text_side.get("readings", {})
+            sources = ([{**it.attributes, "category": it.category} for it in items],
+                       [readings.get(it.id, {}) for it in items])
+            listings["columns"] = [{key: np.array([facts.get(key) for facts in rows], dtype=object)
+                                    for key in {k for facts in rows for k in facts}} for rows in sources]
         for word in named:
-            if word not in listings:  # (says, silent) over the catalog's rows
-                says, silent = torch.zeros(n_catalog, dtype=torch.bool), torch.ones(n_catalog, dtype=torch.bool)
-                for row, name in enumerate(table.names[:n_catalog]):
-                    item = self._text_side["wardrobe"].items[name]
-                    facts = {**item.attributes, "category": item.category}
-                    stated = [facts[key] in values for key, values in terms[word].items() if key in facts]
-                    read = self._text_side.get("readings", {}).get(name, {})
-                    stated = stated or [read[key] in values for key, values in terms[word].items() if key in read]
-                    if stated:
-                        silent[row], says[row] = False, all(stated)
-                listings[word] = says, silent
+            if word not in listings:  # (says, silent) over the catalog's rows: the listing first, then the picture
+                says, silent = np.zeros(n_catalog, dtype=bool), np.ones(n_catalog, dtype=bool)
+                for columns in listings["columns"]:
+                    told, agree = np.zeros(n_catalog, dtype=bool), np.ones(n_catalog, dtype=bool)
+                    for key, values in terms[word].items():
+                        if key in columns:
+                            has = columns[key] != None  # noqa: E711 (elementwise)
+                            told |= has
+                            agree &= ~has | np.isin(columns[key], list(values))
+                    says |= silent & told & agree
+                    silent &= ~told
+                listings[word] = torch.from_numpy(says), torch.from_numpy(silent)
             says, silent = (torch.cat([x.to(device), x.new_full((len(table.names) - n_catalog,), fill).to(device)])
                             for x, fill in zip(listings[word], (False, True)))
             match = self.word_match(table, word)
