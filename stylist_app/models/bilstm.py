@@ -867,7 +867,8 @@ class Bundle(nn.Module):
         side = self._text_side
         if "terms" not in side:
             uses, states = {}, {}
-            for name in self.table().names[: self.table().n_catalog]:
+            table = self.table()
+            for name in table.names[: table.n_catalog]:
                 item = side["wardrobe"].items[name]
                 facts = {**item.attributes, "category": item.category}
                 for word in set(words(item.text)):
@@ -882,8 +883,9 @@ class Bundle(nn.Module):
             spelled = {}  # a one-word value no listing word names (e.g. "yellow" where titles say "mustard")
             for counts in uses.values():
                 for key, value in counts:
-                    if len(words(value)) == 1 and words(value)[0] not in side["terms"]:
-                        spelled.setdefault(words(value)[0], {}).setdefault(key, set()).add(value)
+                    said = words(value)
+                    if len(said) == 1 and said[0] not in side["terms"]:
+                        spelled.setdefault(said[0], {}).setdefault(key, set()).add(value)
             side["terms"].update(spelled)
         return side["terms"]
 
@@ -903,18 +905,19 @@ class Bundle(nn.Module):
         device = table.vectors.device
         n_catalog = table.n_catalog
         out = torch.zeros(len(table.names), device=device)
-        listings = self._text_side.setdefault("stated", {})
-        if "columns" not in listings:  # per source (listing, picture) and attribute: each catalog row's value or None
-            items = [self._text_side["wardrobe"].items[name] for name in table.names[:n_catalog]]
-            readings = self._text_side.get("readings", {})
+        side = self._text_side
+        if "columns" not in side:  # per source (listing, picture) and attribute: each catalog row's value or None
+            items = [side["wardrobe"].items[name] for name in table.names[:n_catalog]]
+            readings = side.get("readings", {})
             sources = ([{**it.attributes, "category": it.category} for it in items],
                        [readings.get(it.id, {}) for it in items])
-            listings["columns"] = [{key: np.array([facts.get(key) for facts in rows], dtype=object)
-                                    for key in {k for facts in rows for k in facts}} for rows in sources]
+            side["columns"] = [{key: np.array([facts.get(key) for facts in rows], dtype=object)
+                                for key in {k for facts in rows for k in facts}} for rows in sources]
+        listings = side.setdefault("stated", {})  # word -> (says, silent) over the catalog's rows
         for word in named:
-            if word not in listings:  # (says, silent) over the catalog's rows: the listing first, then the picture
+            if word not in listings:  # the listing first, then the picture
                 says, silent = np.zeros(n_catalog, dtype=bool), np.ones(n_catalog, dtype=bool)
-                for columns in listings["columns"]:
+                for columns in side["columns"]:
                     told, agree = np.zeros(n_catalog, dtype=bool), np.ones(n_catalog, dtype=bool)
                     for key, values in terms[word].items():
                         if key in columns:
@@ -935,7 +938,8 @@ class Bundle(nn.Module):
         """The photo reader's reading of each catalog item's picture (id -> {attribute: value}, `reader.
         catalog_readings`), for the items whose listing is silent (`word_carriers`); the engine gives them."""
         self._text_side["readings"] = readings
-        self._text_side.pop("stated", None)
+        for derived in ("columns", "stated"):
+            self._text_side.pop(derived, None)
 
     def vocabulary(self) -> list[str] | None:
         """The words the text side knows (bag of words), or None when it reads any word (MiniLM)."""

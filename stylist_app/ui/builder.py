@@ -20,7 +20,7 @@ def _picture(engine, uploads: list, name: str):
     return common.picture(engine.wardrobe, name)
 
 
-def build_outfit(engine, image, ids, words, length, follow=5.0, *read_as):
+def build_outfit(engine, image, ids, words, length, follow=WORDS_WEIGHT, *read_as):
     """The outfit (gallery, summary, steps table); `read_as`: corrections to the upload's reading (slot, type,
     colour, pattern, material; "" = as read)."""
     wardrobe = engine.wardrobe
