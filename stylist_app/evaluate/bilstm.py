@@ -15,7 +15,7 @@ from stylist_app.checkpoints import read_manifest
 from stylist_app.data.tasks import item_popularity
 from stylist_app.features import image_features
 from stylist_app.models import outfit_transformer, reader
-from stylist_app.models.bilstm import Bundle, batch_scorer, load
+from stylist_app.models.bilstm import Bundle, ItemTable, batch_scorer, load, word_space_split
 from stylist_app.train import pick_device
 
 # One word (or phrase) per attribute value, as listings write it: kind -> {word: (attribute, value)}.
@@ -98,6 +98,9 @@ def text_metrics(bundle: Bundle, wardrobe, oracle, split: str, n_queries: int = 
     - `precision@10`: per kind of word (colour, pattern, material, fibre, type; every value's listing word the
       model knows), the share of the 10 catalog items that best match the word (`Bundle.word_match`, what
       decoding uses) that truly carry it (the oracle's attributes).
+    - `precision@10_pictures`: the same by pictures alone (the match without listings, as an upload gets it),
+      among the catalog items the word space never trained on (`word_space_split` == `split`);
+      `precision@10_pictures_vse` the same with the paper's VSE alone.
     - `carry_one_word`: over outfits built from each colour, pattern, material and type word, alone and with
       each of `n_queries` query items (the first item of `split`'s first outfits), the share of generated
       items carrying the word's value, counted only in slots where some catalog item carries it.
@@ -126,6 +129,21 @@ def text_metrics(bundle: Bundle, wardrobe, oracle, split: str, n_queries: int = 
             hits.append(np.mean([truth[ids[r]].get(attr) == value for r in top]))
         if hits:
             precision[kind] = float(np.mean(hits))
+    held = [r for r, i in enumerate(ids) if word_space_split(i) == split]
+    pictures = {}  # the held-out catalog rows as if uploaded (no listing): with the word space, and the VSE alone
+    for name, space in (("precision@10_pictures", table.words), ("precision@10_pictures_vse", None)):
+        if name.endswith("pictures") and space is None:
+            continue
+        alone = ItemTable(table.vectors[held], table.unit[held], table.slots[held], 0, [ids[r] for r in held],
+                          None if space is None else space[held])
+        pictures[name] = {}
+        for kind, words in known.items():
+            hits = []
+            for word, (attr, value) in words.items():
+                top = torch.topk(bundle.word_match(alone, word), min(10, len(held))).indices.tolist()
+                hits.append(np.mean([truth[ids[held[r]]].get(attr) == value for r in top]))
+            if hits:
+                pictures[name][kind] = float(np.mean(hits))
 
     def carried(outfit, wanted: list[tuple[str, str]]) -> list[bool]:
         out = []
@@ -170,7 +188,7 @@ def text_metrics(bundle: Bundle, wardrobe, oracle, split: str, n_queries: int = 
             if it.how != "query":
                 counts.setdefault(it.slot, Counter())[it.item] += 1
     repeat = {slot: c.most_common(1)[0][1] / sum(c.values()) for slot, c in counts.items()}
-    return {"precision@10": precision, "carry_one_word": float(np.mean(one)) if one else None,
+    return {"precision@10": precision, **pictures, "carry_one_word": float(np.mean(one)) if one else None,
             "carry_two_words": float(np.mean(two)) if two else None,
             "oracle_cost": float(np.mean(costs)) / spread if costs and spread > 0 else None,
             "max_repeat_share": max(repeat.values()) if repeat else None,
