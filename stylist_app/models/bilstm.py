@@ -29,8 +29,9 @@ Uses (the `Bundle`'s inference calls): compatibility = average forward + backwar
 log-likelihood per prediction (`score_outfit`); FITB = the candidate that maximises it
 (`fill_in_blank`); generation = beam search over catalog items, one item per slot
 (`OutfitLSTM.generate`); with words, each candidate in the beam also scores its match to the words
-(`Bundle.word_match`: the VSE plus MiniLM over the item's listing; a departure from the paper, whose
-f_i + v_q update after decoding remains as mode "update"), text only from the best-matching item
+(`Bundle.word_match`: the VSE, a contrastive word space (`WordSpace`) and MiniLM over the item's listing; a
+departure from the paper, whose f_i + v_q update after decoding remains as mode "update"), never pairing slots no
+training outfit pairs (`OutfitLSTM.slots_together`), text only from the best-matching item
 (`build_outfit`). Baselines trained in the same run on the same features (`Bundle`): a
 SiameseNet-style pairwise model, the VSE alone, and a forward LSTM (+ VSE) alone.
 Logits, log-probabilities and similarities are float32 on every device (`dot`: cast, outside autocast).
