@@ -324,7 +324,6 @@ def test_word_space_learns_which_pictures_carry_a_word_and_reads_uploads(bundle,
             score = (table.words @ vector.T)[:, 0].detach()
             aucs.append(float((score[pos][:, None] > score[neg][None, :]).float().mean()))
     assert len(aucs) >= 3 and np.mean(aucs) > 0.75, aucs
-    print("AUCS", len(aucs), np.mean(aucs))
     uploaded = bundle.add_items(table, bundle.bilstm.features[:2])
     assert torch.allclose(uploaded.words[-2:], table.words[:2], atol=1e-5)
 

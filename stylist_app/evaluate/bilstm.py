@@ -121,29 +121,27 @@ def text_metrics(bundle: Bundle, wardrobe, oracle, split: str, n_queries: int = 
     queries = [bundle.rows[o.items[0]] for o in outfits[:n_queries]]
     known = {kind: {w: av for w, av in words.items() if bundle.bilstm.knows(w)} for kind, words in WORDS.items()}
 
-    precision = {}
-    for kind, words in known.items():
-        hits = []
-        for word, (attr, value) in words.items():
-            top = torch.topk(bundle.word_match(table, word)[: table.n_catalog], 10).indices.tolist()
-            hits.append(np.mean([truth[ids[r]].get(attr) == value for r in top]))
-        if hits:
-            precision[kind] = float(np.mean(hits))
-    held = [r for r, i in enumerate(ids) if word_space_split(i) == split]
-    pictures = {}  # the held-out catalog rows as if uploaded (no listing): with the word space, and the VSE alone
-    for name, space in (("precision@10_pictures", table.words), ("precision@10_pictures_vse", None)):
-        if name.endswith("pictures") and space is None:
-            continue
-        alone = ItemTable(table.vectors[held], table.unit[held], table.slots[held], 0, [ids[r] for r in held],
-                          None if space is None else space[held])
-        pictures[name] = {}
+    def precision_at_10(items: ItemTable, names: list[str]) -> dict[str, float]:
+        """Per kind of word, the share of the 10 rows of `items` (named `names`) that best match a word that carry it."""
+        out = {}
         for kind, words in known.items():
             hits = []
             for word, (attr, value) in words.items():
-                top = torch.topk(bundle.word_match(alone, word), min(10, len(held))).indices.tolist()
-                hits.append(np.mean([truth[ids[held[r]]].get(attr) == value for r in top]))
+                top = torch.topk(bundle.word_match(items, word)[: len(names)], min(10, len(names))).indices.tolist()
+                hits.append(np.mean([truth[names[r]].get(attr) == value for r in top]))
             if hits:
-                pictures[name][kind] = float(np.mean(hits))
+                out[kind] = float(np.mean(hits))
+        return out
+
+    precision = precision_at_10(table, ids)
+    held = [r for r, i in enumerate(ids) if word_space_split(i) == split]
+    names = [ids[r] for r in held]
+    pictures = {}  # the held-out catalog rows as if uploaded (no listing): with the word space, and the VSE alone
+    if table.words is not None:
+        pictures["precision@10_pictures"] = precision_at_10(
+            ItemTable(table.vectors[held], table.unit[held], table.slots[held], 0, names, table.words[held]), names)
+    pictures["precision@10_pictures_vse"] = precision_at_10(
+        ItemTable(table.vectors[held], table.unit[held], table.slots[held], 0, names), names)
 
     def carried(outfit, wanted: list[tuple[str, str]]) -> list[bool]:
         out = []

@@ -805,6 +805,19 @@ class PairwiseMLP(nn.Module):
         return validation_metrics(self.score_ids, task)
 
 
+def stated(columns: dict[str, np.ndarray], named: dict[str, set[str]], n: int) -> tuple[np.ndarray, np.ndarray]:
+    """(told, agree) over `n` catalog rows, from one source's `Bundle.stated_columns`: whether it states one of the
+    attributes a word names (`named`: {attribute: values}, the word's `Bundle.terms`), and whether every one it states
+    has a value the word names."""
+    told, agree = np.zeros(n, dtype=bool), np.ones(n, dtype=bool)
+    for key, values in named.items():
+        if key in columns:
+            has = columns[key] != None  # noqa: E711 (elementwise)
+            told |= has
+            agree &= ~has | np.isin(columns[key], list(values))
+    return told, agree
+
+
 # The contrastive word space (`WordSpace`). Items whose id falls in these buckets (crc32 % 10) are kept out of its
 # training, so that how well it reads pictures can be measured on pictures it never saw (`word_space_split`).
 WORD_SPACE_HELD_OUT = {0: "valid", 1: "test"}
@@ -872,18 +885,13 @@ def train_word_space(bundle: "Bundle", device) -> dict:
     manifest records: the last epoch's mean loss, the epochs, and how many items and words it trained on."""
     config = bundle.config
     terms = bundle.terms()
-    table = bundle.bilstm.table()
-    wardrobe = bundle._text_side["wardrobe"]
-    ids = table.names[: table.n_catalog]
+    ids, slots = bundle.bilstm.ids, bundle.bilstm.slot_of
     said = sorted(terms)
-    facts = [{**wardrobe.items[i].attributes, "category": wardrobe.items[i].category} for i in ids]
+    listing = bundle.stated_columns()[0]
     labels = torch.full((len(ids), len(said)), -1, dtype=torch.int8)
-    for p, word in enumerate(said):  # carries: every attribute the word names that the listing states agrees
-        for key, values in terms[word].items():
-            stated = torch.tensor([-1 if key not in f else int(f[key] in values) for f in facts], dtype=torch.int8)
-            known = labels[:, p] >= 0
-            labels[:, p] = torch.where(known & (stated >= 0), torch.minimum(labels[:, p], stated),
-                                       torch.where(known, labels[:, p], stated))
+    for p, word in enumerate(said):  # carries: the listing states what the word names, and every stated value agrees
+        told, agree = stated(listing, terms[word], len(ids))
+        labels[torch.from_numpy(told), p] = torch.from_numpy(agree[told]).to(torch.int8)
     with torch.no_grad():
         minilm = F.normalize(make_text_encoder("minilm").to(device)(said).float(), dim=-1)
     rows = torch.tensor([n for n, i in enumerate(ids) if word_space_split(i) == "train"], dtype=torch.long)
@@ -895,7 +903,7 @@ def train_word_space(bundle: "Bundle", device) -> dict:
                 p.zero_()  # every word's vector is zero, so it adds nothing to the match
         return {"loss": None, "epochs": 0, "items": len(rows), "words": len(said)}
     space.train()
-    by_slot = [rows[table.slots[rows].cpu() == s] for s in range(len(SLOTS))]
+    by_slot = [rows[slots[rows] == s] for s in range(len(SLOTS))]
     by_slot = [r for r in by_slot if len(r)]
     opt = torch.optim.AdamW(space.parameters(), lr=WordSpace.LR, weight_decay=config.weight_decay)
     steps = max(1, config.word_space_epochs * len(rows) // WordSpace.BATCH)
@@ -957,8 +965,9 @@ class Bundle(nn.Module):
             text_feats = text_features(wardrobe, "minilm", device=device)[1]
         outfits = wardrobe.split_outfits("train")
         together = torch.eye(len(SLOTS), dtype=torch.bool) if outfits else torch.ones(len(SLOTS), len(SLOTS), dtype=torch.bool)
-        for o in outfits:  # which slots some training outfit combines (`OutfitLSTM.slots_together`)
-            seen = sorted({SLOT_ORDER[wardrobe.items[i].slot] for i in o.items if i in wardrobe.items})
+        combined = {tuple(sorted({SLOT_ORDER[wardrobe.items[i].slot] for i in o.items if i in wardrobe.items}))
+                    for o in outfits}  # which slots some training outfit combines (`OutfitLSTM.slots_together`)
+        for seen in combined:
             together[np.ix_(seen, seen)] = True
         for m in self.members().values():
             if isinstance(m, OutfitLSTM):
@@ -1020,8 +1029,7 @@ class Bundle(nn.Module):
         side = self._text_side
         if "terms" not in side:
             uses, states = {}, {}
-            table = self.table()
-            for name in table.names[: table.n_catalog]:
+            for name in self.bilstm.ids:
                 item = side["wardrobe"].items[name]
                 facts = {**item.attributes, "category": item.category}
                 for word in set(words(item.text)):
@@ -1058,25 +1066,12 @@ class Bundle(nn.Module):
         device = table.vectors.device
         n_catalog = table.n_catalog
         out = torch.zeros(len(table.names), device=device)
-        side = self._text_side
-        if "columns" not in side:  # per source (listing, picture) and attribute: each catalog row's value or None
-            items = [side["wardrobe"].items[name] for name in table.names[:n_catalog]]
-            readings = side.get("readings", {})
-            sources = ([{**it.attributes, "category": it.category} for it in items],
-                       [readings.get(it.id, {}) for it in items])
-            side["columns"] = [{key: np.array([facts.get(key) for facts in rows], dtype=object)
-                                for key in {k for facts in rows for k in facts}} for rows in sources]
-        listings = side.setdefault("stated", {})  # word -> (says, silent) over the catalog's rows
+        listings = self._text_side.setdefault("stated", {})  # word -> (says, silent) over the catalog's rows
         for word in named:
             if word not in listings:  # the listing first, then the picture
                 says, silent = np.zeros(n_catalog, dtype=bool), np.ones(n_catalog, dtype=bool)
-                for columns in side["columns"]:
-                    told, agree = np.zeros(n_catalog, dtype=bool), np.ones(n_catalog, dtype=bool)
-                    for key, values in terms[word].items():
-                        if key in columns:
-                            has = columns[key] != None  # noqa: E711 (elementwise)
-                            told |= has
-                            agree &= ~has | np.isin(columns[key], list(values))
+                for columns in self.stated_columns():
+                    told, agree = stated(columns, terms[word], n_catalog)
                     says |= silent & told & agree
                     silent &= ~told
                 listings[word] = torch.from_numpy(says), torch.from_numpy(silent)
@@ -1086,6 +1081,19 @@ class Bundle(nn.Module):
             best = torch.full((len(SLOTS),), -torch.inf, device=device).scatter_reduce(0, table.slots, match, "amax")
             out += (says | (silent & (match >= CARRY_GATE * best[table.slots]))).float()
         return out
+
+    def stated_columns(self) -> list[dict[str, np.ndarray]]:
+        """Per source (the listing, then the photo reader's reading of the picture, `set_picture_readings`) and
+        attribute: each catalog row's value, or None where the source is silent; computed once."""
+        side = self._text_side
+        if "columns" not in side:
+            items = [side["wardrobe"].items[name] for name in self.bilstm.ids]
+            readings = side.get("readings", {})
+            sources = ([{**it.attributes, "category": it.category} for it in items],
+                       [readings.get(it.id, {}) for it in items])
+            side["columns"] = [{key: np.array([facts.get(key) for facts in rows], dtype=object)
+                                for key in {k for facts in rows for k in facts}} for rows in sources]
+        return side["columns"]
 
     def set_picture_readings(self, readings: dict[str, dict[str, str]]) -> None:
         """The photo reader's reading of each catalog item's picture (id -> {attribute: value}, `reader.
