@@ -297,10 +297,12 @@ def test_evaluate_reports_every_eta(trained, small_wardrobe, add_small_reader, t
     m = gan_eval.design_metrics(small_wardrobe, add_small_reader(trained), split="test", device="cpu", n_users=4, n=2,
                                 steps=3, seed=0)
     for key in ("preference_existing_best", "preference_generated", "win_rate", "eta", "realism", "n_users",
-                "win_rate_oracle", "readable_share", "kid", "kid_real", "diversity", "diversity_catalog"):
+                "win_rate_oracle", "win_rate_oracle_ceiling", "readable_share", "kid", "kid_real", "kid_real_at_size",
+                "diversity", "diversity_catalog"):
         assert key in m
     assert 0 <= m["win_rate_oracle"] <= 1 and 0 <= m["readable_share"] <= 1 and 0 <= m["readable_share_real"] <= 1
     assert 0 <= m["diversity"] <= 2 and 0 < m["diversity_catalog"] <= 2
+    assert m["win_rate_oracle"] <= m["win_rate_oracle_ceiling"] <= 1
     assert set(m["by_eta"]) == {str(e) for e in gan_eval.ETAS} and m["eta"] == 1.0 and m["n_users"] == 4
     assert 0 <= m["win_rate"] <= 1 and np.isfinite(m["feature_distance"])
     assert m["realism_real"]["p05"] <= m["realism_real"]["p95"]
@@ -317,6 +319,22 @@ def test_evaluate_reports_every_eta(trained, small_wardrobe, add_small_reader, t
     assert "no metrics file" in design_judged(tmp_path / "absent.json")
     with pytest.raises(DataError, match="--split test or valid"):
         gan_eval.evaluate(small_wardrobe, trained, split="all", device="cpu")
+
+
+def test_the_judge_scores_the_catalog_on_the_readers_terms(trained, small_wardrobe, add_small_reader):
+    """The shopper's best catalog item is scored on what the reader reads (its fit left out, as a design's is), and
+    the ceiling, the best any reading could score, is at least that: every catalog item is a reading it could give."""
+    judge = gan_eval.Judge(small_wardrobe, add_small_reader(trained), "cpu", list(gm.Config().classes))
+    oracle, user = judge.oracle, list(small_wardrobe.users)[0]
+    fits = set()
+    for category in ("top", "bottom", "shoes"):
+        rows = [i for i in small_wardrobe.items if small_wardrobe.items[i].slot == category]
+        attrs = [oracle.true_attributes(i) for i in rows]
+        fits |= {a["fit"] for a in attrs}
+        as_read = oracle.visible_user_scores(user, [{k: a[k] for k in gan_eval.READ_TERMS} for a in attrs])
+        best, ceiling = judge.best_scores(user, category)
+        assert best == pytest.approx(as_read.max()) and ceiling >= best
+    assert fits - {"regular"}  # some items have a fit the reader cannot see, which the judge leaves out
 
 
 def test_the_judges_measures():

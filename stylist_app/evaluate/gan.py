@@ -14,16 +14,20 @@ Realism, two measures, each against the range over real catalog pictures of the 
   catalog item (real pictures: to their nearest other item), which no part of design sees.
 
 The independent judge (`judge`; builtin only, and only with a photo reader in the checkpoint folder): the photo
-reader reads each design (type, colour, pattern, material); the shopper's hidden taste scores that reading over
-what pictures show (`Oracle.visible_user_scores`), and the best catalog item of the category on the same terms. A
-shopper wins when the best of their readable designs beats it; a design is unreadable (a loss) when the reader
-refuses it, reads its type or colour under 0.5, or reads a type outside the requested category. Neither the
-reader nor the oracle takes part in designing. `kid`: kernel distance (cubic polynomial kernel, unbiased MMD²) on
-raw effnet-lite0 features between the designs and catalog items of their categories, `kid_real` the same between
-held-out catalog items and the rest; `diversity`: mean pairwise cosine distance among a shopper's designs,
-`diversity_catalog` among as many random catalog items of the same category. `readable_share_real`: the share
-of 500 real catalog pictures of those categories, at the generator's size, that the judge reads with confidence
-as their category (how fair the judge is to small pictures).
+reader reads each design (type, colour, pattern, material); the shopper's hidden taste scores that reading over what
+pictures show (`Oracle.visible_user_scores`), and the best catalog item of the category on the same terms. A shopper
+wins when the best of their readable designs beats it; a design is unreadable (a loss) when the reader refuses it,
+reads its type or colour under 0.5, or reads a type outside the requested category. Neither the reader nor the
+oracle takes part in designing. The best catalog item is scored on the reader's terms (type, colour, pattern,
+material; its fit, which the reader does not read, counts as regular, as a design's does), and
+`win_rate_oracle_ceiling` is the share of shoppers for whom any reading at all beats it: for most shoppers the
+catalog already holds the best garment pictures can show, and a design can at most tie with it. `kid`: kernel
+distance (cubic polynomial kernel, unbiased MMD²) on raw effnet-lite0 features between the designs and catalog items
+of their categories, `kid_real` the same between held-out catalog items and the rest, and `kid_real_at_size` the
+same for real items shrunk to the generator's size (what the size alone costs); `diversity`: mean pairwise cosine
+distance among a shopper's designs, `diversity_catalog` among as many random catalog items of the same category.
+`readable_share_real`: the share of 500 real catalog pictures of those categories, at the generator's size, that the
+judge reads with confidence as their category (how fair the judge is to small pictures).
 """
 import numpy as np
 import torch
@@ -32,6 +36,7 @@ from torch import nn
 from PIL import Image
 
 from stylist_app.checkpoints import read_manifest
+from stylist_app.data.builtin.vocab import COLOURS, FINE_TYPES, PATTERNS
 from stylist_app.data.schema import DataError
 from stylist_app.data.tasks import Purchases
 from stylist_app.evaluate import oracle_for
@@ -44,6 +49,7 @@ from stylist_app.train import pick_device
 
 ETAS = (0.0, 0.5, 1.0, 2.0)
 ENCODER = "effnet-lite0"  # the judge of feature distance
+READ_TERMS = ("category", "colour", "pattern", "material")  # what the photo reader reads of a garment
 
 
 def nearest_catalog_distance(encoder, pictures: torch.Tensor, catalog: torch.Tensor, exclude=None) -> np.ndarray:
@@ -99,6 +105,21 @@ class Judge:
         self.reader = reader_model.load(checkpoint_dir, wardrobe, device)
         self.encoder = make_image_encoder(ENCODER).to(device).eval()
         self.ids = list(wardrobe.items)
+        self._best: dict = {}
+
+    def best_scores(self, user: str, category: str) -> tuple[float, float]:
+        """(the best catalog item of the category, the best reading any design could get) for a shopper, both
+        scored on the reader's terms (`READ_TERMS`): an item's fit is not read, so it counts as regular, as a
+        design's does."""
+        key = (user, category)
+        if key not in self._best:
+            rows = [i for i in self.ids if self.wardrobe.items[i].slot == category]
+            attrs = [{k: self.oracle.true_attributes(i)[k] for k in READ_TERMS} for i in rows]
+            readings = [{"category": t.name, "colour": c.name, "pattern": p, "material": m}
+                        for t in FINE_TYPES if t.slot == category for c in COLOURS for p in PATTERNS for m in t.materials]
+            self._best[key] = (float(self.oracle.visible_user_scores(user, attrs).max()),
+                               float(self.oracle.visible_user_scores(user, readings).max()))
+        return self._best[key]
 
     def readable(self, r, category: str) -> bool:
         return (r.readable and r.probability.get("fine_type", 0) >= 0.5 and r.probability.get("colour", 0) >= 0.5
@@ -121,14 +142,14 @@ class Judge:
             feats = effnet_features(self.encoder, flat)
         pics = pictures_of(flat)
         readings = self.reader.read_features(feats, pics)
-        wins, ok = [], []
+        wins, ok, winnable = [], [], []
         for k, (user, c) in enumerate(zip(users, classes)):
             category = self.classes[c]
             mine = readings[k * n:(k + 1) * n]
             good = [r for r in mine if self.readable(r, category)]
             ok += [self.readable(r, category) for r in mine]
-            rows = [i for i in self.ids if self.wardrobe.items[i].slot == category]
-            best = self.oracle.visible_user_scores(user, [self.oracle.true_attributes(i) for i in rows]).max()
+            best, ceiling = self.best_scores(user, category)
+            winnable.append(ceiling > best)
             if not good:
                 wins.append(False)
                 continue
@@ -149,7 +170,8 @@ class Judge:
             pool = torch.nonzero(labels == c).flatten().cpu()
             pick = pool[torch.randperm(len(pool), generator=g)[:n]]
             catalog_div.append(mean_pairwise_distance(catalog_unit[pick]))
-        return {"win_rate_oracle": float(np.mean(wins)), "readable_share": float(np.mean(ok)),
+        return {"win_rate_oracle": float(np.mean(wins)), "win_rate_oracle_ceiling": float(np.mean(winnable)),
+                "readable_share": float(np.mean(ok)),
                 "kid": kernel_distance(feats, catalog_raw[rest]),
                 "kid_real": kernel_distance(catalog_raw[held], catalog_raw[rest]),
                 "diversity": diversity, "diversity_catalog": float(np.mean(catalog_div)),
@@ -189,11 +211,15 @@ def design_metrics(wardrobe, checkpoint_dir, *, split: str, device, n_users: int
         vectors = taste.item_vectors()
         thetas = taste.dvbpr.user_vectors(users)
         scale, best_existing, _ = gan.category_scale(vectors, thetas, labels, classes)
-        real_rows = torch.nonzero(torch.isin(labels, classes.unique())).flatten()
-        real_rows = real_rows[torch.randperm(len(real_rows), generator=torch.Generator().manual_seed(seed))[:500]]
+        rows = torch.nonzero(torch.isin(labels, classes.unique())).flatten()
+        rows = rows[torch.randperm(len(rows), generator=torch.Generator().manual_seed(seed))]
+        real_rows, other_rows = rows[:500], rows[500:2500]
         real = to_unit(designer.pixels[real_rows])
         real_d = designer.discriminator(real, designer.types[real_rows]).cpu().numpy()
         real_dist = nearest_catalog_distance(encoder, real, catalog, real_rows.cpu())
+        # real pictures at the generator's size against other catalog items at full size: what KID the size alone costs
+        kid_real_at_size = kernel_distance(effnet_features(encoder, real),
+                                           torch.as_tensor(feats, device=device).float()[other_rows])
     judge = None
     if oracle_for(wardrobe) is not None and "reader" in read_manifest(checkpoint_dir):
         judge = Judge(wardrobe, checkpoint_dir, device, designer.config.classes)
@@ -225,6 +251,7 @@ def design_metrics(wardrobe, checkpoint_dir, *, split: str, device, n_users: int
     timed = designer.design(taste, user=first, category=designer.config.classes[int(classes[0])], n=4, eta=1.0,
                             steps=50, seed=seed)
     judged = {"readable_share_real": real_readable} if judge is not None else {}
+    judged["kid_real_at_size"] = kid_real_at_size
     return {
         **by_eta["1.0"], "eta": 1.0, "by_eta": by_eta, **judged,
         "realism_real": percentiles(real_d), "feature_distance_real": percentiles(real_dist),

@@ -95,10 +95,14 @@ def design_judged(path: Path = GAN_METRICS) -> str:
     if not rows:
         return f"**Design canvas, judged independently**: `{path}` has no judged figures (it needs the photo reader)."
     first = next(r for r in m["by_eta"].values() if "kid_real" in r)
+    at_size = f"; real at the generator's size {m['kid_real_at_size']:.3f}" if "kid_real_at_size" in m else ""
     return (f"**Design canvas, judged independently** (`{path.name}`, {m['n_users']} test shoppers, best of "
             f"{m['n_designs_per_user']} designs): the photo reader reads each design and the shopper's hidden taste "
             "scores the reading against their best catalog item of the category; an unreadable design loses. "
-            "The DVBPR win rate is the verdict of the model the design was optimised against.\n\n"
-            f"| eta | win rate (DVBPR) | win rate (judge) | readable | KID (real {first['kid_real']:.4f}) | "
+            "The DVBPR win rate is the verdict of the model the design was optimised against."
+            + (f" Even a perfect reading beats the catalog's best for only {first['win_rate_oracle_ceiling']:.2f} of "
+               "these shoppers (the rest can at most tie with it)." if "win_rate_oracle_ceiling" in first else "")
+            + "\n\n"
+            f"| eta | win rate (DVBPR) | win rate (judge) | readable | KID (real {first['kid_real']:.4f}{at_size}) | "
             f"diversity (catalog {first['diversity_catalog']:.2f}) |\n|---|---:|---:|---:|---:|---:|\n"
             + "\n".join(rows))
