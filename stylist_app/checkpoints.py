@@ -126,9 +126,11 @@ def load(directory: str | Path, name: str, model: nn.Module) -> dict:
     if not path.is_file():
         raise CheckpointError(f"{path}: checkpoint file missing; {hint}")
     want = config_dict(model)
-    if record.get("config") != want:
-        diff = sorted(k for k in set(want) | set(record.get("config", {}))
-                      if want.get(k) != record.get("config", {}).get(k))
+    # a setting added since the checkpoint was saved counts as saved at its default
+    defaults = json.loads(json.dumps(dataclasses.asdict(type(model.config)())))
+    saved = {**{k: v for k, v in defaults.items() if k in want}, **record.get("config", {})}
+    if saved != want:
+        diff = sorted(k for k in set(want) | set(saved) if want.get(k) != saved.get(k))
         raise CheckpointError(f"{path}: saved with a different {name} config (differs in {', '.join(diff)}); {hint}")
     try:
         load_model(model, str(path), strict=True)

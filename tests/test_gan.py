@@ -34,6 +34,22 @@ def models(trained, small_wardrobe):
     return gm.load(trained, small_wardrobe, "cpu"), dv.load(trained, small_wardrobe, "cpu")
 
 
+def test_training_continues_from_a_checkpoint(trained, small_wardrobe, tmp_path):
+    """`init_from` starts from another folder's GAN: with a learning rate of zero its generator stays that GAN's,
+    and the folder is named in the new manifest (its BatchNorm statistics move: they are not weights). A checkpoint
+    saved before a setting existed loads at its default."""
+    config = gm.Config(init_from=str(trained), lr=0.0, epochs=1, probe_size=50)
+    gm.train(small_wardrobe, tmp_path, config=config, device="cpu")
+    before, after = gm.load(trained, small_wardrobe, "cpu"), gm.load(tmp_path, small_wardrobe, "cpu")
+    assert after.config.init_from == str(trained)
+    for a, b in zip(before.generator.parameters(), after.generator.parameters()):
+        assert torch.equal(a, b)
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    del manifest["gan"]["config"]["init_from"]
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
+    assert gm.load(tmp_path, small_wardrobe, "cpu").config.init_from == ""
+
+
 def test_config_round_trips_through_json():
     c = gm.Config(width=8, epochs=2)
     assert gm.Config(**json.loads(json.dumps(dataclasses.asdict(c)))) == c

@@ -251,9 +251,8 @@ def design_metrics(wardrobe, checkpoint_dir, *, split: str, device, n_users: int
     timed = designer.design(taste, user=first, category=designer.config.classes[int(classes[0])], n=4, eta=1.0,
                             steps=50, seed=seed)
     judged = {"readable_share_real": real_readable} if judge is not None else {}
-    judged["kid_real_at_size"] = kid_real_at_size
     return {
-        **by_eta["1.0"], "eta": 1.0, "by_eta": by_eta, **judged,
+        **by_eta["1.0"], "eta": 1.0, "by_eta": by_eta, **judged, "kid_real_at_size": kid_real_at_size,
         "realism_real": percentiles(real_d), "feature_distance_real": percentiles(real_dist),
         "notes": {
             "preference": "DVBPR's theta_u . Phi(X) (the model's score); the oracle cannot score new pictures",
