@@ -114,7 +114,7 @@ class Judge:
         key = (user, category)
         if key not in self._best:
             rows = [i for i in self.ids if self.wardrobe.items[i].slot == category]
-            attrs = [{k: self.oracle.true_attributes(i)[k] for k in READ_TERMS} for i in rows]
+            attrs = [{k: a[k] for k in READ_TERMS} for a in map(self.oracle.true_attributes, rows)]
             readings = [{"category": t.name, "colour": c.name, "pattern": p, "material": m}
                         for t in FINE_TYPES if t.slot == category for c in COLOURS for p in PATTERNS for m in t.materials]
             self._best[key] = (float(self.oracle.visible_user_scores(user, attrs).max()),
